@@ -1,0 +1,75 @@
+"""specrun: declarative experiment runner. The public Python API.
+
+Plugin authors need: ``hookimpl``, ``Component``, ``Params``, ``Dataset``, ``Predictions``,
+``RunContext`` (what components receive), ``ExistingFile``/``ExistingDir``, ``SplitSpec``
+and the errors. Everything here imports lightly; heavy modules load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+from .components import Component, Params
+from .context import Dataset, Predictions, RunContext
+from .errors import DataError, ResourceError, SpecError, StoreError, UserError
+from .hookspecs import hookimpl
+from .types import ExistingDir, ExistingFile, ExistingPath
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SplitSpec":
+        from .builtins.splits import SplitSpec
+
+        return SplitSpec
+    if name in ("split_frame",):
+        from .builtins.splits import split_frame
+
+        return split_frame
+    raise AttributeError(name)
+
+
+def load_spec(path: str, overrides: list[str] | tuple[str, ...] = ()) -> Any:
+    """Load and validate a spec file; raises ``SpecError`` listing every problem."""
+    from .spec import load_spec as _load
+
+    return _load(path, overrides)
+
+
+def run(spec: str | Any, overrides: list[str] | tuple[str, ...] = (), store: str | None = None,
+        local: bool = False, address: str | None = None, quiet: bool = True) -> Any:
+    """Run a spec (a path or a loaded spec) and return its ``RunResult``."""
+    from .execution import run_spec
+
+    if isinstance(spec, str) or hasattr(spec, "__fspath__"):
+        spec = load_spec(str(spec), overrides)
+    return run_spec(spec, store=store, mode="local" if local else "ray", address=address, quiet=quiet)
+
+
+def open_store(path: str | None = None) -> Any:
+    """The run store for reading: ``open_store().query("SELECT ...")`` gives a Polars frame."""
+    from .store.query import open_store as _open
+
+    return _open(path)
+
+
+def load_model(run_ref: str, store: str | None = None) -> Any:
+    """Load the trained model of a run from its artifacts, through the plugin that made it."""
+    from .plugins import get_manager
+    from .store.query import open_store as _open
+
+    st = _open(store)
+    row = st.run(run_ref)
+    run_dir = st.artifact_root / row["run_id"]
+    model = get_manager().hook.load_model(run=row, artifact_dir=run_dir)
+    if model is None:
+        raise UserError(f"no installed plugin can load the model of run {row['run_id']} ({row['name']})")
+    return model
+
+
+__all__ = [
+    "Component", "Params", "Dataset", "Predictions", "RunContext", "hookimpl",
+    "ExistingFile", "ExistingDir", "ExistingPath", "UserError", "DataError", "SpecError",
+    "StoreError", "ResourceError", "load_spec", "run", "open_store", "load_model", "__version__",
+]

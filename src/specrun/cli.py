@@ -1,0 +1,259 @@
+"""The command line: a thin layer over the Python API. Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+import click
+
+from .errors import UserError
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(click.style("error: ", fg="red", bold=True) + message, err=True)
+    sys.exit(code)
+
+
+class SpecrunGroup(click.Group):
+    """Turns user errors into one message and exit code 2, and loads plugin commands."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            _fail(str(exc), exc.exit_code)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _load_plugin_commands(self)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, name)
+        if cmd is None:
+            _load_plugin_commands(self)
+            cmd = super().get_command(ctx, name)
+        return cmd
+
+
+_plugin_commands_loaded = False
+
+
+def _load_plugin_commands(group: click.Group) -> None:
+    global _plugin_commands_loaded
+    if _plugin_commands_loaded:
+        return
+    _plugin_commands_loaded = True
+    from .plugins import get_manager
+
+    get_manager().hook.register_commands(cli=group)
+
+
+@click.group(cls=SpecrunGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="specrun")
+def cli() -> None:
+    """specrun: one YAML spec -> a validated, reproducible, recorded experiment."""
+
+
+store_option = click.option("--store", type=click.Path(dir_okay=False), default=None,
+                            help="run store (default: $SPECRUN_STORE or store/specrun.duckdb)")
+override_option = click.option("-o", "--override", "overrides", multiple=True, metavar="PATH=VALUE",
+                               help="set a spec value by dotted path, e.g. -o trainer.lr=1e-4 (repeatable)")
+
+
+@cli.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path())
+@override_option
+def validate(specs: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+    """Check specs without running them (no torch, tensorflow or ray is imported)."""
+    from .errors import SpecError
+    from .spec import load_spec
+
+    problems = 0
+    for path in specs:
+        try:
+            spec = load_spec(path, overrides)
+        except SpecError as exc:
+            problems += len(exc.issues)
+            for issue in exc.issues:
+                click.echo(click.style("error: ", fg="red", bold=True) + str(issue), err=True)
+            continue
+        click.echo(f"ok  {path}  (name={spec.name}, hash={spec.hash[:12]})")
+    if problems:
+        click.echo(f"{problems} problem(s) in {len(specs)} spec(s)", err=True)
+        sys.exit(2)
+
+
+def _print_result(result: Any) -> None:
+    from .ui import metrics_table, out_console
+
+    out_console.print(metrics_table(result.run_id, result.name, result.status, result.metrics, result.duration_s))
+    out_console.print(f"run id: [bold]{result.run_id}[/bold]")
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@cli.command()
+@click.argument("spec", type=click.Path())
+@override_option
+@click.option("--local", is_flag=True, help="run in this process instead of a Ray actor (debugging)")
+@click.option("--address", default=None, help="join an existing Ray cluster (default: $RAY_ADDRESS)")
+@store_option
+@click.option("-q", "--quiet", is_flag=True, help="no progress output")
+@click.option("-v", "--verbose", is_flag=True, help="show worker and framework logs")
+def run(spec: str, overrides: tuple[str, ...], local: bool, address: str | None, store: str | None,
+        quiet: bool, verbose: bool) -> None:
+    """Run an experiment: data -> augment -> model -> trainer -> metrics, recorded in the store."""
+    from .spec import load_spec
+
+    resolved = load_spec(spec, overrides)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    if resolved.data.get("sweep"):
+        try:
+            from .sweep import run_sweep
+        except ImportError:
+            raise UserError("this spec has a sweep: section, but sweeps are not available in this version") from None
+        run_sweep(resolved, store=store, address=address, quiet=quiet, verbose=verbose)
+        return
+    from .execution import run_spec
+
+    result = run_spec(resolved, store=store, mode="local" if local else "ray", address=address,
+                      quiet=quiet, verbose=verbose)
+    _print_result(result)
+    if result.status == "interrupted":
+        _fail(f"run {result.run_id} interrupted; metrics logged so far are in the store", 130)
+    if result.status != "finished":
+        if result.user_error:
+            _fail(f"run {result.run_id} failed: {result.error}", 2)
+        _fail(f"run {result.run_id} failed: {result.error}\n(the traceback is stored with the run: "
+              f"specrun query \"SELECT traceback FROM runs WHERE run_id='{result.run_id}'\")", 1)
+
+
+@cli.command()
+@click.option("--name", default=None, help="name pattern (* wildcards)")
+@click.option("--tag", default=None)
+@click.option("--status", default=None, type=click.Choice(["running", "finished", "failed", "interrupted", "stopped"]))
+@click.option("--sweep", default=None, help="runs of a sweep id")
+@click.option("--last", default=20, show_default=True, type=int)
+@store_option
+def runs(name: str | None, tag: str | None, status: str | None, sweep: str | None, last: int,
+         store: str | None) -> None:
+    """List recent runs with their headline metrics."""
+    from rich.table import Table
+
+    from .store import open_store
+    from .ui import out_console
+
+    st = open_store(store)
+    df = st.runs(name=name, tag=tag, status=status, sweep=sweep, last=last)
+    headline = _headline_metrics(st, df["run_id"].to_list())
+    table = Table(title=f"runs in {st.path}")
+    for col in ("run id", "name", "status", "created", "duration", "metrics"):
+        table.add_column(col)
+    colors = {"finished": "green", "failed": "red", "interrupted": "yellow", "running": "cyan", "stopped": "yellow"}
+    for row in df.iter_rows(named=True):
+        dur = f"{row['duration_s']:.1f}s" if row["duration_s"] is not None else ""
+        table.add_row(row["run_id"], row["name"], f"[{colors.get(row['status'], 'white')}]{row['status']}",
+                      str(row["created_at"])[:19], dur, headline.get(row["run_id"], ""))
+    out_console.print(table)
+
+
+def _headline_metrics(st: Any, run_ids: list[str]) -> dict[str, str]:
+    if not run_ids:
+        return {}
+    placeholders = ",".join("?" * len(run_ids))
+    df = st._q(
+        f"""SELECT run_id, split, name, arg_max(value, step) AS value FROM metrics
+            WHERE run_id IN ({placeholders}) AND split IN ('eval', 'test')
+            GROUP BY run_id, split, name ORDER BY run_id, split, name""",
+        run_ids,
+    )
+    out: dict[str, list[str]] = {}
+    for r in df.iter_rows(named=True):
+        out.setdefault(r["run_id"], []).append(f"{r['split']}/{r['name']}={r['value']:.4g}")
+    return {k: " ".join(v[:4]) for k, v in out.items()}
+
+
+@cli.command()
+@click.argument("sql")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="file for parquet output")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="seconds before the query is stopped")
+@store_option
+def query(sql: str, fmt: str, out: str | None, timeout: float, store: str | None) -> None:
+    """Answer read-only SQL over the store (tables: runs, params, metrics, artifacts, samples, environment, sweeps)."""
+    from .store import open_store
+
+    df = open_store(store).query(sql, timeout=timeout)
+    if fmt == "csv":
+        click.echo(df.write_csv(), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps(df.to_dicts(), default=str, ensure_ascii=False, indent=1))
+    elif fmt == "parquet":
+        if not out:
+            raise UserError("--format parquet needs --out FILE.parquet")
+        df.write_parquet(out)
+        click.echo(f"wrote {df.height} rows to {out}")
+    else:
+        from rich.table import Table
+
+        from .ui import out_console
+
+        table = Table()
+        for col in df.columns:
+            table.add_column(col)
+        for row in df.iter_rows():
+            table.add_row(*["" if v is None else str(v) for v in row])
+        out_console.print(table)
+        click.echo(f"{df.height} row(s)", err=True)
+
+
+@cli.command()
+def plugins() -> None:
+    """List every section, kind, plugin package and version (and plugins that failed to load)."""
+    from rich.table import Table
+
+    from .plugins import get_registry
+    from .ui import out_console
+
+    reg = get_registry()
+    table = Table(title="installed components")
+    for col in ("section", "kind", "plugin", "package", "version", "description"):
+        table.add_column(col)
+    for (section, kind), comp in sorted(reg.components.items()):
+        table.add_row(section, kind, comp.plugin, comp.package, comp.version, comp.description)
+    out_console.print(table)
+    for b in reg.broken:
+        click.echo(click.style("broken plugin: ", fg="red") + f"{b.name} ({b.package}): {b.error}", err=True)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="write to a file instead of stdout")
+def schema(out: str | None) -> None:
+    """Print the JSON Schema of a spec with every installed plugin's params (for editors)."""
+    from .spec import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False)
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text)
+
+
+def main() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        cli(prog_name="specrun")
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""What a plugin registers, and the base class for component parameters."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+SECTIONS = ("data", "augment", "model", "trainer", "metrics")
+LIST_SECTIONS = ("augment", "metrics")
+
+
+class Params(BaseModel):
+    """Base of every component's parameters: unknown keys are errors, values are checked
+    on assignment too (sweeps and overrides set them)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, protected_namespaces=())
+
+
+@dataclass
+class Component:
+    section: str
+    kind: str
+    params: type[BaseModel]
+    factory: Callable[[Any], Any] | str
+    description: str = ""
+    plugin: str = ""  # entry-point name that registered it
+    package: str = ""  # distribution that ships it
+    version: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.section not in SECTIONS:
+            raise ValueError(f"unknown section {self.section!r}; sections are {', '.join(SECTIONS)}")
+        if not self.description:
+            doc = (self.params.__doc__ or "").strip()
+            if doc and not doc.startswith("Base of every"):
+                self.description = doc.splitlines()[0]
+
+    def build(self, params: BaseModel) -> Any:
+        """Call the factory; a ``"module:attr"`` factory is imported only now."""
+        factory = self.factory
+        if isinstance(factory, str):
+            module_name, _, attr = factory.partition(":")
+            factory = getattr(importlib.import_module(module_name), attr)
+        return factory(params)

@@ -1,0 +1,211 @@
+"""What a component sees of its run: the ``RunContext``, ``Dataset`` and ``Predictions``.
+
+Components never touch the store. Everything they log becomes an event sent to a sink; the
+driver turns events into store rows. In-process the sink is a function call; under Ray the
+events are drained by the driver from the actor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import random
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError, UserError
+
+Event = tuple[Any, ...]
+Sink = Callable[[Event], None]
+
+
+@dataclass
+class Dataset:
+    """Named splits (``train``, ``eval``, ``test``) of any sized table, usually Polars."""
+
+    splits: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str | None = None
+
+    def __getitem__(self, split: str) -> Any:
+        if split not in self.splits:
+            raise DataError(f"the data has no {split!r} split (it has: {', '.join(self.splits) or 'none'})")
+        return self.splits[split]
+
+    def __contains__(self, split: str) -> bool:
+        return split in self.splits
+
+    def sizes(self) -> dict[str, int]:
+        return {k: len(v) for k, v in self.splits.items()}
+
+    def replace(self, **splits: Any) -> Dataset:
+        new = dict(self.splits)
+        new.update(splits)
+        return Dataset(new, dict(self.meta), None)
+
+    def compute_fingerprint(self) -> str:
+        """sha256 over each split's content (Arrow IPC for Polars frames)."""
+        h = hashlib.sha256()
+        for name in sorted(self.splits):
+            h.update(name.encode())
+            frame = self.splits[name]
+            if hasattr(frame, "write_ipc"):
+                buf = io.BytesIO()
+                frame.write_ipc(buf, compression="uncompressed")
+                h.update(buf.getvalue())
+            else:
+                h.update(repr(frame).encode())
+        return h.hexdigest()
+
+
+@dataclass
+class Predictions:
+    """What a trainer predicted on one split; metrics read the fields they need."""
+
+    split: str
+    outputs: list[Any] | None = None  # predicted texts, labels, rankings ...
+    references: list[Any] | None = None
+    inputs: list[Any] | None = None
+    scores: Any = None  # logits or probabilities (array-like), when there are any
+    labels: list[str] | None = None  # class names, for per-class reports
+    extra: dict[str, Any] = field(default_factory=dict)  # loss, framework-computed metrics ...
+
+    def need(self, *names: str, metric: str = "metric") -> None:
+        for n in names:
+            value = getattr(self, n, None) if n != "extra" else self.extra
+            if value is None:
+                raise UserError(f"metric {metric!r} needs predictions with {n!r}, but the trainer gave none")
+
+
+class Progress:
+    """A progress bar the driver draws; updates are throttled to a few a second."""
+
+    def __init__(self, ctx: RunContext, total: int | None, description: str):
+        self.ctx, self.total, self.description = ctx, total, description
+        self.completed = 0
+        self.id = f"p{ctx._next_progress_id()}"
+        self._last = 0.0
+        self.ctx._emit(("progress", self.id, description, total, 0, False))
+
+    def update(self, advance: int = 1, description: str | None = None) -> None:
+        self.completed += advance
+        if description:
+            self.description = description
+        now = time.monotonic()
+        if now - self._last > 0.2 or (self.total and self.completed >= self.total):
+            self._last = now
+            self.ctx._emit(("progress", self.id, self.description, self.total, self.completed, False))
+
+    def close(self) -> None:
+        self.ctx._emit(("progress", self.id, self.description, self.total, self.completed, True))
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class RunContext:
+    def __init__(self, run_id: str, spec: dict[str, Any], sink: Sink, work_dir: Path,
+                 device: str = "cpu", local: bool = True, metric_components: list[Any] | None = None):
+        self.run_id = run_id
+        self.spec = spec
+        self.seed = int(spec.get("seed", 0))
+        self.work_dir = Path(work_dir)
+        self.device = device
+        self.resources = spec.get("resources", {})
+        self.local = local  # False: artifact files must be sent as bytes (no shared disk)
+        self.step = 0
+        self.state: dict[str, Any] = {}  # shared between the components of one run
+        self.metrics = metric_components or []
+        self._sink = sink
+        self._progress_n = 0
+        self.logged: dict[tuple[str, str], float] = {}
+
+    # -- events ------------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        self._sink(event)
+
+    def _next_progress_id(self) -> int:
+        self._progress_n += 1
+        return self._progress_n
+
+    def log(self, message: str) -> None:
+        self._emit(("log", str(message)))
+
+    def log_metrics(self, values: dict[str, Any], step: int | None = None, split: str = "train") -> None:
+        step = self.step if step is None else int(step)
+        clean: dict[str, float | None] = {}
+        for k, v in values.items():
+            if v is None:
+                continue
+            try:
+                clean[k] = float(v)
+            except (TypeError, ValueError):
+                raise TypeError(f"metric {k!r} must be a number, got {type(v).__name__}") from None
+            self.logged[(split, k)] = clean[k]  # type: ignore[assignment]
+        if clean:
+            self._emit(("metrics", split, clean, step))
+
+    def log_samples(self, rows: Iterable[dict[str, Any]], split: str = "eval", step: int | None = None) -> None:
+        rows = list(rows)
+        if rows:
+            self._emit(("samples", split, self.step if step is None else step, rows))
+
+    def save_artifact(self, path: str | os.PathLike[str], name: str | None = None, kind: str | None = None) -> None:
+        """Send a file, or every file under a directory, to the driver's store."""
+        p = Path(path)
+        if not p.exists():
+            raise FileNotFoundError(f"artifact {p} does not exist")
+        base = name or p.name
+        files = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file())
+        for f in files:
+            rel = base if p.is_file() else f"{base}/{f.relative_to(p).as_posix()}"
+            payload: Any = f if self.local else f.read_bytes()
+            self._emit(("artifact", rel, kind, payload))
+
+    def progress(self, total: int | None, description: str) -> Progress:
+        return Progress(self, total, description)
+
+    def report(self, metrics: dict[str, float]) -> None:
+        """Intermediate result for a sweep scheduler (ASHA): sent at every eval."""
+        self._emit(("report", dict(metrics), self.step))
+
+    # -- evaluation ----------------------------------------------------------------
+    def evaluate(self, preds: Predictions, step: int | None = None) -> dict[str, float]:
+        """Run the spec's metrics on ``preds``, log them under ``preds.split`` and return them."""
+        results: dict[str, float] = {}
+        for metric in self.metrics:
+            out = metric.compute(preds)
+            results.update({k: float(v) for k, v in out.items() if v is not None})
+        for k, v in preds.extra.items():
+            if k.startswith("metric:"):
+                results[k[len("metric:"):]] = float(v)
+        if results:
+            self.log_metrics(results, step=step, split=preds.split)
+            self.report({f"{preds.split}/{k}": v for k, v in results.items()})
+        return results
+
+    # -- reproducibility --------------------------------------------------------------
+    def seed_everything(self) -> None:
+        """Seed python, numpy and any framework already imported by a plugin."""
+        random.seed(self.seed)
+        try:
+            import numpy as np
+
+            np.random.seed(self.seed % (2**32))
+        except ImportError:
+            pass
+        if "torch" in sys.modules:
+            torch = sys.modules["torch"]
+            torch.manual_seed(self.seed)
+            if torch.cuda.is_available():
+                torch.cuda.manual_seed_all(self.seed)
+        if "tensorflow" in sys.modules:
+            sys.modules["tensorflow"].random.set_seed(self.seed)

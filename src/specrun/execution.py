@@ -1,0 +1,282 @@
+"""Where a run executes, and the driver that records it.
+
+Modes: ``ray`` (default: an actor on an embedded local Ray, started quietly and shut down
+afterwards), ``cluster`` (an actor on an existing cluster, ``--address``/``RAY_ADDRESS``),
+``local`` (in-process, for debugging). In every mode the driver is the single writer of
+the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ResourceError, UserError
+from .spec import ResolvedSpec
+from .store.connection import store_path
+from .store.writer import StoreWriter
+
+
+@dataclass
+class RunInfo:
+    run_id: str
+    name: str
+    spec: dict[str, Any]
+    store: str
+    parent_id: str | None = None
+    sweep_id: str | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    name: str
+    status: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+    user_error: bool = False
+    duration_s: float = 0.0
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+# ----------------------------------------------------------------------------- Ray
+
+
+def quiet_ray_env() -> None:
+    """No usage stats, no dashboard, no log spam: set before ray is imported."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_DISABLE_DOCKER_CPU_WARNING", "1")
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
+    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
+    os.environ.setdefault("RAY_TRAIN_V2_ENABLED", "1")
+    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
+
+
+@contextmanager
+def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
+    """Join ``address`` (or RAY_ADDRESS), else start an embedded local Ray; shut down after.
+
+    A session that was already initialised by the caller (a test, a notebook) is reused
+    and left running.
+    """
+    quiet_ray_env()
+    import ray
+
+    if ray.is_initialized():
+        yield ray
+        return
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    kwargs: dict[str, Any] = dict(
+        include_dashboard=False,
+        logging_level=logging.INFO if verbose else logging.ERROR,
+        log_to_driver=verbose,
+        configure_logging=True,
+    )
+    try:
+        if address:
+            ray.init(address=address, **kwargs)
+        else:
+            from .environment import gpu_names
+
+            ray.init(num_cpus=os.cpu_count() or 1, num_gpus=len(gpu_names()), **kwargs)
+    except ConnectionError as exc:
+        raise UserError(f"cannot reach the Ray cluster at {address}: {exc}") from None
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def check_cluster_resources(ray: Any, resources: dict[str, Any], where: str) -> None:
+    """Fail fast, before anything is written, when no node could ever host the run."""
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    need = {"CPU": float(resources.get("cpus", 1)), "GPU": float(resources.get("gpus", 0))}
+    if resources.get("memory"):
+        need["memory"] = float(resources["memory"])
+    need.update({k: float(v) for k, v in (resources.get("custom") or {}).items()})
+    for key, amount in need.items():
+        if amount <= 0:
+            continue
+        best = max((float(n["Resources"].get(key, 0)) for n in nodes), default=0.0)
+        if best < amount:
+            label = {"CPU": "CPUs", "GPU": "GPUs", "memory": "bytes of memory"}.get(key, f"units of {key!r}")
+            hint = " (set resources.gpus: 0 to run on the CPU)" if key == "GPU" else ""
+            raise ResourceError(
+                f"resources: the spec asks for {amount:g} {label} but no node of {where} has that much "
+                f"(largest: {best:g}){hint}"
+            )
+
+
+def check_local_resources(resources: dict[str, Any]) -> None:
+    from .environment import gpu_names
+
+    gpus = float(resources.get("gpus", 0))
+    have = len(gpu_names())
+    if gpus > have:
+        raise ResourceError(
+            f"resources.gpus: the spec asks for {gpus:g} GPU(s) but this machine has {have} "
+            "(set resources.gpus: 0 to run on the CPU)"
+        )
+
+
+# ----------------------------------------------------------------------------- driver
+
+
+class EventRecorder:
+    """Turns worker events into store rows and display updates (driver side)."""
+
+    def __init__(self, writer: StoreWriter, info: RunInfo, display: Any, hooks: Any, on_report: Any = None):
+        self.writer, self.info, self.display, self.hooks = writer, info, display, hooks
+        self.on_report = on_report
+        self.sample_counts: dict[str, int] = {}
+        self.artifacts: list[dict[str, Any]] = []
+
+    def __call__(self, event: tuple[Any, ...]) -> None:
+        kind = event[0]
+        run_id = self.info.run_id
+        if kind == "metrics":
+            _, split, values, step = event
+            self.writer.log_metrics(run_id, split, values, step)
+            if self.hooks is not None:
+                from .hooks_api import MetricPoint
+
+                self.hooks.metrics_logged(run=self.info, metrics=[MetricPoint(split, k, step, v) for k, v in values.items()])
+        elif kind == "samples":
+            _, split, step, rows = event
+            start = self.sample_counts.get(split, 0)
+            self.writer.log_samples(run_id, split, step, rows, start=start)
+            self.sample_counts[split] = start + len(rows)
+        elif kind == "artifact":
+            _, name, akind, payload = event
+            info = self.writer.save_artifact(run_id, name, payload, akind)
+            self.artifacts.append(info)
+            if self.hooks is not None:
+                from .hooks_api import ArtifactInfo
+
+                self.hooks.artifact_saved(run=self.info, artifact=ArtifactInfo(**info))
+        elif kind == "progress":
+            self.display.update(*event[1:])
+        elif kind == "log":
+            self.display.log(event[1])
+        elif kind == "fingerprint":
+            self.writer.set_fingerprint(run_id, event[1])
+        elif kind == "report":
+            if self.on_report is not None:
+                self.on_report(event[1], event[2])
+        else:
+            raise ValueError(f"unknown event {kind!r}")
+
+
+def run_spec(spec: ResolvedSpec, store: str | os.PathLike[str] | None = None, mode: str = "ray",
+             address: str | None = None, parent_id: str | None = None, sweep_id: str | None = None,
+             quiet: bool = False, verbose: bool = False) -> RunResult:
+    """Run one resolved spec and record it. Raises ``UserError`` only before the run row
+    exists (resources); afterwards every outcome is a ``RunResult`` with its status."""
+    if mode not in ("ray", "local"):
+        raise ValueError(f"unknown mode {mode!r}")
+    if mode == "local":
+        check_local_resources(spec.data.get("resources", {}))
+        return _record(spec, store, "local", None, parent_id, sweep_id, quiet, verbose)
+    with ray_session(address, verbose) as ray:
+        where = f"the Ray cluster at {address or os.environ.get('RAY_ADDRESS')}" if (address or os.environ.get("RAY_ADDRESS")) else "this machine"
+        check_cluster_resources(ray, spec.data.get("resources", {}), where)
+        return _record(spec, store, "cluster" if (address or os.environ.get("RAY_ADDRESS")) else "ray",
+                       ray, parent_id, sweep_id, quiet, verbose)
+
+
+def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str | None,
+            sweep_id: str | None, quiet: bool, verbose: bool) -> RunResult:
+    from . import environment
+    from .plugins import get_manager, plugin_versions
+    from .ui import RunDisplay
+
+    path = store_path(store)
+    writer = StoreWriter(path)
+    run_id = new_run_id()
+    info = RunInfo(run_id, spec.name, spec.data, str(path), parent_id, sweep_id)
+    hooks = get_manager().hook
+    writer.create_run(run_id, spec, mode, parent_id, sweep_id, environment.collect(), plugin_versions())
+    hooks.run_started(run=info)
+    started = time.monotonic()
+    outcome: dict[str, Any] = {"status": "failed", "error": "the run did not report an outcome"}
+    display = RunDisplay(quiet=quiet)
+    recorder = EventRecorder(writer, info, display, hooks)
+    try:
+        with display:
+            if ray is None:
+                from .worker import run_pipeline
+
+                outcome = run_pipeline(spec.data, run_id, recorder, "cpu", local=True, spec_path=spec.path)
+            else:
+                outcome = _run_in_actor(ray, spec, run_id, recorder)
+    except KeyboardInterrupt:
+        outcome = {"status": "interrupted", "error": "interrupted (Ctrl-C or SIGTERM)"}
+    except BaseException as exc:  # noqa: BLE001 - a bug in the driver is still recorded
+        from .worker import outcome_of
+
+        outcome = outcome_of(exc)
+    finally:
+        try:
+            writer.finish_run(run_id, outcome["status"], outcome.get("error"), outcome.get("traceback"))
+        finally:
+            hooks.run_finished(run=info, status=outcome["status"], error=outcome.get("error"))
+    return RunResult(run_id, spec.name, outcome["status"], outcome.get("metrics", {}), outcome.get("error"),
+                     bool(outcome.get("user_error")), time.monotonic() - started, recorder.artifacts)
+
+
+def _run_in_actor(ray: Any, spec: ResolvedSpec, run_id: str, recorder: EventRecorder) -> dict[str, Any]:
+    from ray.exceptions import RayActorError
+
+    from .worker import RunWorker
+
+    res = spec.data.get("resources", {})
+    options: dict[str, Any] = {
+        "num_cpus": float(res.get("cpus", 1)),
+        "num_gpus": float(res.get("gpus", 0)),
+        "max_concurrency": 2,
+        "max_restarts": 0,
+    }
+    if res.get("memory"):
+        options["memory"] = int(res["memory"])
+    if res.get("custom"):
+        options["resources"] = dict(res["custom"])
+    env = {k: v for k, v in os.environ.items() if k.startswith(("SPECRUN_", "HF_", "TRANSFORMERS_", "YOLO_", "TF_"))}
+    options["runtime_env"] = {"env_vars": env} if env else None
+    actor = ray.remote(RunWorker).options(**options).remote()
+    try:
+        ref = actor.run.remote(spec.data, run_id, spec.path)
+        try:
+            while True:
+                ready, _ = ray.wait([ref], timeout=0.2)
+                for event in ray.get(actor.drain.remote()):
+                    recorder(event)
+                if ready:
+                    outcome = ray.get(ref)
+                    for event in ray.get(actor.drain.remote()):
+                        recorder(event)
+                    return outcome
+        except RayActorError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return {"status": "failed", "error": f"the worker process running the run died: {reason}"}
+    finally:
+        try:
+            ray.kill(actor, no_restart=True)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        recorder.writer.flush()
+
+
+def default_store() -> Path:
+    return store_path(None)

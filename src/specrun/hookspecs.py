@@ -1,0 +1,55 @@
+"""The pluggy hooks a specrun plugin may implement. One docstring each; keep it short.
+
+A plugin is a module named by an entry point in the ``specrun`` group. Its module must
+import quickly (pydantic at most): heavy frameworks are imported by the component factory
+when a run starts, never when the plugin is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("specrun")
+hookimpl = pluggy.HookimplMarker("specrun")
+
+
+@hookspec
+def register_components(register: Any) -> None:
+    """Register components: call ``register(Component(section, kind, params, factory))``.
+
+    ``section`` is one of data, augment, model, trainer, metrics; ``params`` a pydantic
+    model of the kind's parameters (unknown keys are errors); ``factory`` a callable or a
+    ``"module:attr"`` string called with the validated params when a run starts.
+    """
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add subcommands to the ``specrun`` click group (for example ``serve``)."""
+
+
+@hookspec
+def run_started(run: Any) -> None:
+    """A run began on the driver. ``run`` is a ``RunInfo`` (id, name, resolved spec)."""
+
+
+@hookspec
+def metrics_logged(run: Any, metrics: list[Any]) -> None:
+    """Metric points (``MetricPoint``) were written to the store for ``run``."""
+
+
+@hookspec
+def artifact_saved(run: Any, artifact: Any) -> None:
+    """An artifact (``ArtifactInfo``: name, path in the store, sha256, bytes) was saved."""
+
+
+@hookspec
+def run_finished(run: Any, status: str, error: str | None) -> None:
+    """A run ended with ``status`` (finished, failed, interrupted, stopped)."""
+
+
+@hookspec(firstresult=True)
+def load_model(run: Any, artifact_dir: Any) -> Any:
+    """Load the trained model of ``run`` from its artifacts, or return None if not yours."""

@@ -1,0 +1,491 @@
+"""Specs: loading (with extends and overrides), validation with exact locations, and the
+canonical resolved form with its hash.
+
+The core validates the frame (sections and their shapes); each component's parameters are
+validated by the pydantic model its plugin registered. Nothing here imports a framework.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .components import LIST_SECTIONS, SECTIONS, Component
+from .errors import SpecError, SpecIssue, did_you_mean
+from .yamlpos import PathKey, Position, dotted, load_yaml_file, parse_dotted
+
+SPACE_KINDS = ("choice", "grid", "uniform", "loguniform", "randint", "qrandint")
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Resources(_Frame):
+    cpus: float = Field(1.0, gt=0, description="CPU cores for the run's actor")
+    gpus: float = Field(0.0, ge=0, description="GPUs (fractions pack trials on one card)")
+    memory: int | None = Field(None, gt=0, description="memory in bytes for the actor")
+    custom: dict[str, float] = Field(default_factory=dict, description="custom Ray resources")
+
+    @field_validator("memory", mode="before")
+    @classmethod
+    def _parse_memory(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            units = {"k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12, "ki": 2**10, "mi": 2**20, "gi": 2**30}
+            s = v.strip().lower().removesuffix("b")
+            for suffix in sorted(units, key=len, reverse=True):
+                if s.endswith(suffix):
+                    try:
+                        return int(float(s[: -len(suffix)]) * units[suffix])
+                    except ValueError:
+                        break
+            try:
+                return int(float(s))
+            except ValueError:
+                raise ValueError(f"expected a size like 4GB or 512MiB, got {v!r}") from None
+        return v
+
+
+class SweepSpec(_Frame):
+    metric: str
+    mode: Literal["min", "max"] = "max"
+    num_samples: int = Field(1, gt=0)
+    max_concurrent: int | None = Field(None, gt=0)
+    search: Literal["random", "grid", "optuna", "hyperopt"] = "random"
+    scheduler: Literal["fifo", "asha", "pbt"] | dict[str, Any] = "fifo"
+    max_failures: int = Field(0, ge=0)
+    space: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("space")
+    @classmethod
+    def _check_space(cls, space: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for path, dom in space.items():
+            if len(dom) != 1 or next(iter(dom)) not in SPACE_KINDS:
+                raise ValueError(
+                    f"{path}: expected exactly one of {', '.join(SPACE_KINDS)}, got {sorted(dom)}"
+                )
+            (kind, val), = dom.items()
+            if kind in ("choice", "grid"):
+                if not isinstance(val, list) or not val:
+                    raise ValueError(f"{path}: {kind} needs a non-empty list")
+            else:
+                need = 3 if kind == "qrandint" else 2
+                if not isinstance(val, list) or len(val) not in (need, 3) or not all(
+                    isinstance(x, (int, float)) for x in val
+                ):
+                    raise ValueError(f"{path}: {kind} needs [low, high]" + (", q" if need == 3 else ""))
+                if val[0] >= val[1]:
+                    raise ValueError(f"{path}: {kind} needs low < high, got {val[:2]}")
+                if kind == "loguniform" and val[0] <= 0:
+                    raise ValueError(f"{path}: loguniform needs low > 0")
+        return space
+
+
+class CVSpec(_Frame):
+    folds: int = Field(5, ge=2)
+    stratify: str | None = None
+    shuffle: bool = True
+    seed: int | None = None
+
+
+class ComponentRef(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    kind: str
+
+
+class SpecFrame(_Frame):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+    description: str = ""
+    seed: int = 0
+    tags: list[str] = Field(default_factory=list)
+    extends: str | list[str] | None = None
+    data: ComponentRef
+    augment: list[ComponentRef] = Field(default_factory=list)
+    model: ComponentRef
+    trainer: ComponentRef | None = None
+    metrics: list[ComponentRef] = Field(default_factory=list)
+    resources: Resources = Field(default_factory=Resources)
+    sweep: SweepSpec | None = None
+    cv: CVSpec | None = None
+
+
+TOP_LEVEL = tuple(SpecFrame.model_fields)
+# Not part of what a run does: left out of the hash so that renaming does not change it.
+UNHASHED = ("name", "description", "tags", "extends")
+
+
+@dataclass
+class ResolvedSpec:
+    path: str
+    text: str  # the spec as written (top file)
+    data: dict[str, Any]  # resolved: extends merged, overrides applied, defaults filled
+    hash: str
+    components: dict[str, Any] = field(default_factory=dict)  # section -> (Component, params) or list
+    overrides: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return str(self.data["name"])
+
+    @property
+    def seed(self) -> int:
+        return int(self.data.get("seed", 0))
+
+    def canonical(self) -> str:
+        return canonical_json(self.data)
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def spec_hash(data: dict[str, Any]) -> str:
+    hashed = {k: v for k, v in data.items() if k not in UNHASHED}
+    return hashlib.sha256(canonical_json(hashed).encode()).hexdigest()
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+class _Located:
+    """Data plus where each path came from, across files and overrides."""
+
+    def __init__(self) -> None:
+        self.positions: dict[PathKey, Position] = {}
+        self.files: list[str] = []
+
+    def where(self, path: PathKey) -> Position:
+        p = tuple(path)
+        while True:
+            if p in self.positions:
+                return self.positions[p]
+            if not p:
+                return (self.files[-1] if self.files else "<spec>", 0, 0)
+            p = p[:-1]
+
+    def issue(self, path: PathKey, message: str) -> SpecIssue:
+        file, line, col = self.where(path)
+        return SpecIssue(file, line or None, col or None, dotted(path), message)
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """Mappings merge key by key; anything else (lists included) is replaced by ``over``."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = deep_merge(base[k], v) if k in base else copy.deepcopy(v)
+        return out
+    return copy.deepcopy(over)
+
+
+def _load_with_extends(path: Path, loc: _Located, chain: tuple[Path, ...]) -> dict[str, Any]:
+    data, positions = load_yaml_file(path)
+    if data is None:
+        raise SpecError([SpecIssue(str(path), None, None, "", "spec is empty")])
+    if not isinstance(data, dict):
+        raise SpecError([SpecIssue(str(path), 1, 1, "", f"a spec is a mapping of sections, got {type(data).__name__}")])
+    ext = data.get("extends")
+    merged: dict[str, Any] = {}
+    if ext:
+        bases = [ext] if isinstance(ext, str) else ext
+        if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
+            f, line, col = positions.get(("extends",), (str(path), 0, 0))
+            raise SpecError([SpecIssue(f, line, col, "extends", "expected a path or a list of paths")])
+        for i, b in enumerate(bases):
+            base_path = (path.parent / b).resolve()
+            if base_path in chain or base_path == path.resolve():
+                f, line, col = positions.get(("extends",), (str(path), 0, 0))
+                raise SpecError([SpecIssue(f, line, col, "extends", f"extends cycle through {b}")])
+            if not base_path.is_file():
+                key = ("extends", i) if isinstance(ext, list) else ("extends",)
+                f, line, col = positions.get(key, (str(path), 0, 0))
+                raise SpecError([SpecIssue(f, line, col, dotted(key), f"base spec does not exist: {b} (looked at {base_path})")])
+            merged = deep_merge(merged, _load_with_extends(base_path, loc, chain + (path.resolve(),)))
+    loc.positions.update(positions)
+    loc.files.append(str(path))
+    data = {k: v for k, v in data.items() if k != "extends"} if ext else data
+    out = deep_merge(merged, data)
+    if ext:
+        out["extends"] = ext if not chain else out.get("extends")
+    return out
+
+
+def apply_override(data: dict[str, Any], text: str, loc: _Located) -> None:
+    where = f"-o {text}"
+    if "=" not in text:
+        raise SpecError([SpecIssue("<command line>", None, None, text, f"override {where!r}: expected dotted.path=value")])
+    raw_path, _, raw_value = text.partition("=")
+    try:
+        path = parse_dotted(raw_path.strip())
+    except ValueError as exc:
+        raise SpecError([SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: {exc}")]) from None
+    try:
+        value = yaml.safe_load(raw_value) if raw_value.strip() else ""
+    except yaml.YAMLError as exc:
+        raise SpecError([SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: value is not valid YAML ({exc.__class__.__name__})")]) from None
+    if path[0] not in TOP_LEVEL:
+        raise SpecError([SpecIssue("<command line>", None, None, dotted(path),
+                                   f"override {where!r}: unknown section {path[0]!r}{did_you_mean(path[0], TOP_LEVEL)}")])
+    node: Any = data
+    for i, part in enumerate(path[:-1]):
+        if isinstance(node, list):
+            if not isinstance(part, int) or part >= len(node):
+                raise SpecError([SpecIssue("<command line>", None, None, dotted(path[: i + 1]),
+                                           f"override {where!r}: no list item {part} (the list has {len(node)})")])
+            node = node[part]
+        elif isinstance(node, dict):
+            if part not in node or node[part] is None:
+                node[part] = {}
+            node = node[part]
+        else:
+            raise SpecError([SpecIssue("<command line>", None, None, dotted(path[: i + 1]),
+                                       f"override {where!r}: {dotted(path[: i + 1])} is a {type(node).__name__}, not a section")])
+    last = path[-1]
+    if isinstance(node, list):
+        if not isinstance(last, int) or last >= len(node):
+            raise SpecError([SpecIssue("<command line>", None, None, dotted(path), f"override {where!r}: no list item {last}")])
+    elif not isinstance(node, dict):
+        raise SpecError([SpecIssue("<command line>", None, None, dotted(path), f"override {where!r}: parent is not a mapping")])
+    node[last] = value
+    loc.positions[path] = ("<command line>", 0, 0)
+    # Drop positions below the overridden path: they describe the old value.
+    for key in [k for k in loc.positions if len(k) > len(path) and k[: len(path)] == path]:
+        del loc.positions[key]
+
+
+# ------------------------------------------------------------------------- validation
+
+
+def _describe_input(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _pydantic_issues(exc: ValidationError, prefix: PathKey, loc: _Located, model: type[BaseModel] | None) -> list[SpecIssue]:
+    issues = []
+    for err in exc.errors(include_url=False):
+        path = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        etype = err["type"]
+        if etype == "extra_forbidden":
+            key = path[-1]
+            known = _known_keys(model, path[len(prefix):-1]) if model is not None else []
+            msg = f"unknown key {key!r}{did_you_mean(str(key), known)}"
+            if known:
+                msg += f"; expected one of: {', '.join(known)}"
+        elif etype == "missing":
+            msg = f"required key {path[-1]!r} is missing"
+        else:
+            msg = err["msg"]
+            if "input" in err and etype not in ("value_error", "assertion_error"):
+                msg += f", got {_describe_input(err['input'])}"
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, "):]
+        issues.append(loc.issue(path, msg))
+    return issues
+
+
+def _known_keys(model: type[BaseModel] | None, sub: PathKey) -> list[str]:
+    m: Any = model
+    for part in sub:
+        if isinstance(part, int) or m is None:
+            continue
+        f = getattr(m, "model_fields", {}).get(part)
+        if f is None:
+            return []
+        ann = f.annotation
+        m = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    if m is None or not hasattr(m, "model_fields"):
+        return []
+    return sorted(m.model_fields)
+
+
+def _validation_context(spec_path: Path, loc: _Located) -> dict[str, Any]:
+    dirs = [Path(f).resolve().parent for f in reversed(loc.files) if not f.startswith("<")]
+    dirs.append(Path.cwd())
+    return {"base_dirs": list(dict.fromkeys(dirs)), "spec_path": str(spec_path)}
+
+
+def _validate_component(section_path: PathKey, section: str, raw: Any, loc: _Located,
+                        context: dict[str, Any], issues: list[SpecIssue]) -> tuple[Component, BaseModel] | None:
+    from .plugins import get_registry
+
+    registry = get_registry()
+    kind = raw.get("kind")
+    comp = registry.components.get((section, kind))
+    if comp is None:
+        issues.append(loc.issue(section_path + ("kind",), registry.unknown_kind_message(section, kind)))
+        return None
+    params_raw = {k: v for k, v in raw.items() if k != "kind"}
+    try:
+        params = comp.params.model_validate(params_raw, context=context)
+    except ValidationError as exc:
+        issues.extend(_pydantic_issues(exc, section_path, loc, comp.params))
+        return None
+    return comp, params
+
+
+def _resolve_space_path(data: dict[str, Any], path: PathKey) -> bool:
+    node: Any = data
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return False
+    return True
+
+
+def _check_sweep(data: dict[str, Any], raw: dict[str, Any], loc: _Located, issues: list[SpecIssue]) -> None:
+    sweep = data.get("sweep") or {}
+    for key in sweep.get("space", {}):
+        try:
+            path = parse_dotted(key)
+        except ValueError as exc:
+            issues.append(loc.issue(("sweep", "space", key), str(exc)))
+            continue
+        if path and path[0] in ("sweep", "name", "extends"):
+            issues.append(loc.issue(("sweep", "space", key), f"{path[0]} cannot be swept"))
+        elif not _resolve_space_path(data, path):
+            parent = path[:-1]
+            known: list[str] = []
+            node: Any = data
+            for part in parent:
+                node = node.get(part) if isinstance(node, dict) else (node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None)
+            if isinstance(node, dict):
+                known = sorted(node)
+            hint = did_you_mean(str(path[-1]), known) if known else ""
+            issues.append(loc.issue(("sweep", "space", key), f"sweeps a path that is not in the spec: {key}{hint}"))
+
+
+def validate(data: dict[str, Any], loc: _Located, spec_path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validate frame and components; return (resolved data, components)."""
+    issues: list[SpecIssue] = []
+    try:
+        frame = SpecFrame.model_validate(data)
+    except ValidationError as exc:
+        for issue in _pydantic_issues(exc, (), loc, SpecFrame):
+            if issue.message.startswith("unknown key") and "." not in issue.path and "[" not in issue.path:
+                key = issue.path
+                issue = SpecIssue(issue.file, issue.line, issue.column, issue.path,
+                                  f"unknown section {key!r}{did_you_mean(key, TOP_LEVEL)}; sections are: {', '.join(TOP_LEVEL)}")
+            issues.append(issue)
+        # Components of sections that did validate are still checked, for one full report.
+        frame = None
+    context = _validation_context(spec_path, loc)
+    resolved: dict[str, Any] = {}
+    components: dict[str, Any] = {}
+    for section in SECTIONS:
+        raw = data.get(section)
+        if raw is None:
+            continue
+        if section in LIST_SECTIONS:
+            if not isinstance(raw, list):
+                continue  # the frame reported it
+            items = []
+            for i, item in enumerate(raw):
+                if not isinstance(item, dict) or not isinstance(item.get("kind"), str):
+                    continue
+                got = _validate_component((section, i), section, item, loc, context, issues)
+                if got:
+                    items.append(got)
+            components[section] = items
+            resolved[section] = [{"kind": c.kind, **p.model_dump(mode="json")} for c, p in items]
+        else:
+            if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
+                continue
+            got = _validate_component((section,), section, raw, loc, context, issues)
+            if got:
+                components[section] = got
+                resolved[section] = {"kind": got[0].kind, **got[1].model_dump(mode="json")}
+    if issues or frame is None:
+        raise SpecError(_dedupe(issues))
+    out = frame.model_dump(mode="json", exclude={"data", "augment", "model", "trainer", "metrics"})
+    out.update(resolved)
+    if out.get("trainer") is None:
+        out.pop("trainer", None)
+    _check_sweep(out, data, loc, issues)
+    if issues:
+        raise SpecError(issues)
+    return out, components
+
+
+def _dedupe(issues: list[SpecIssue]) -> list[SpecIssue]:
+    return list(dict.fromkeys(issues))
+
+
+def load_spec(path: str | os.PathLike[str], overrides: list[str] | tuple[str, ...] = ()) -> ResolvedSpec:
+    """Load, merge, override and validate a spec file. Raises ``SpecError``."""
+    p = Path(path)
+    loc = _Located()
+    data = _load_with_extends(p, loc, ())
+    for text in overrides:
+        apply_override(data, text, loc)
+    resolved, components = validate(data, loc, p)
+    text = p.read_text(encoding="utf-8")
+    return ResolvedSpec(str(p), text, resolved, spec_hash(resolved), components, list(overrides))
+
+
+def load_resolved(data: dict[str, Any], path: str = "<stored spec>", text: str = "",
+                  overrides: list[str] | tuple[str, ...] = ()) -> ResolvedSpec:
+    """Validate an already resolved spec (a rerun, a sweep trial) with optional overrides."""
+    loc = _Located()
+    loc.files.append(path)
+    data = copy.deepcopy(data)
+    data.pop("extends", None)
+    for o in overrides:
+        apply_override(data, o, loc)
+    resolved, components = validate(data, loc, Path(path))
+    return ResolvedSpec(path, text or canonical_json(data), resolved, spec_hash(resolved), components, list(overrides))
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path in a (resolved) spec dict in place."""
+    keys = parse_dotted(path)
+    node: Any = data
+    for k in keys[:-1]:
+        node = node[k]
+    node[keys[-1]] = value
+
+
+def json_schema() -> dict[str, Any]:
+    """A JSON Schema of the spec with every installed component's params (for editors)."""
+    from .plugins import get_registry
+
+    registry = get_registry()
+    schema = SpecFrame.model_json_schema()
+    defs = schema.setdefault("$defs", {})
+
+    def one_of(section: str) -> dict[str, Any]:
+        variants = []
+        for kind in registry.kinds(section):
+            comp = registry.components[(section, kind)]
+            sub = comp.params.model_json_schema(ref_template="#/$defs/{model}")
+            for name, d in sub.pop("$defs", {}).items():
+                defs.setdefault(name, d)
+            sub.setdefault("properties", {})
+            sub["properties"] = {"kind": {"const": kind, "description": comp.description}, **sub["properties"]}
+            sub["required"] = ["kind", *sub.get("required", [])]
+            sub["additionalProperties"] = False
+            sub["title"] = f"{section}: {kind}"
+            variants.append(sub)
+        return {"oneOf": variants} if variants else {"type": "object"}
+
+    props = schema["properties"]
+    for section in SECTIONS:
+        entry = one_of(section)
+        if section in LIST_SECTIONS:
+            props[section] = {"type": "array", "items": entry}
+        else:
+            props[section] = entry
+    defs.pop("ComponentRef", None)
+    schema["title"] = "specrun spec"
+    return schema

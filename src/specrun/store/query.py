@@ -1,0 +1,171 @@
+"""Read-only access to the run store; every answer is a Polars DataFrame."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ..errors import StoreError
+from .connection import artifact_root, connect, store_path
+
+READ_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
+
+
+def _check_read_only(sql: str) -> None:
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise StoreError(f"SQL does not parse: {exc}") from None
+    if not statements:
+        raise StoreError("no SQL statement given")
+    for st in statements:
+        kind = str(st.type).rsplit(".", 1)[-1].upper()
+        if kind not in READ_STATEMENTS:
+            raise StoreError(
+                f"queries are read-only: a {kind} statement is refused (the store is written only by specrun runs)"
+            )
+
+
+def to_polars(cursor: Any) -> Any:
+    """A Polars frame from an executed DuckDB cursor (DuckDB 2 dropped ``.pl()`` there)."""
+    import polars as pl
+
+    if hasattr(cursor, "pl"):
+        return cursor.pl()
+    return pl.from_arrow(cursor.to_arrow_table())
+
+
+def run_sql(db: Any, sql: str, params: list[Any] | None = None) -> Any:
+    rel = db.sql(sql, params=params) if params else db.sql(sql)
+    if rel is None:
+        import polars as pl
+
+        return pl.DataFrame()
+    return to_polars(rel)
+
+
+class Store:
+    """The run store, for reading. ``open_store(path).query(sql)`` returns a DataFrame."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None):
+        self.path = store_path(path)
+
+    @property
+    def artifact_root(self) -> Path:
+        return artifact_root(self.path)
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def query(self, sql: str, params: list[Any] | None = None, timeout: float | None = None) -> Any:
+        """Run read-only SQL; ``timeout`` seconds interrupts a runaway query."""
+        _check_read_only(sql)
+        with connect(self.path, write=False) as db:
+            timer = None
+            if timeout:
+                timer = threading.Timer(timeout, db.interrupt)
+                timer.start()
+            try:
+                return run_sql(db, sql, params)
+            except duckdb.InterruptException:
+                raise StoreError(f"query stopped after its time limit of {timeout:g}s") from None
+            except duckdb.Error as exc:
+                msg = str(exc).splitlines()[0]
+                raise StoreError(f"query failed: {msg}") from None
+            finally:
+                if timer:
+                    timer.cancel()
+
+    def _q(self, sql: str, params: list[Any] | None = None) -> Any:
+        with connect(self.path, write=False) as db:
+            return run_sql(db, sql, params)
+
+    # -- runs ------------------------------------------------------------------
+    def resolve_run_id(self, ref: str) -> str:
+        """A full id, a unique prefix, or a run name (its newest run)."""
+        rows = self._q("SELECT run_id FROM runs WHERE run_id = ? OR starts_with(run_id, ?) ORDER BY run_id", [ref, ref])
+        ids = rows["run_id"].to_list()
+        if ref in ids:
+            return ref
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            shown = ", ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
+            raise StoreError(f"run id prefix {ref!r} is ambiguous: it matches {len(ids)} runs ({shown})")
+        by_name = self._q("SELECT run_id FROM runs WHERE name = ? ORDER BY created_at DESC LIMIT 1", [ref])
+        if by_name.height:
+            return by_name["run_id"][0]
+        raise StoreError(f"no run {ref!r} in {self.path}")
+
+    def runs(self, name: str | None = None, tag: str | None = None, status: str | None = None,
+             sweep: str | None = None, last: int | None = 20) -> Any:
+        where, args = [], []
+        if name:
+            where.append("name LIKE ?")
+            args.append(name.replace("*", "%"))
+        if tag:
+            where.append("list_contains(tags, ?)")
+            args.append(tag)
+        if status:
+            where.append("status = ?")
+            args.append(status)
+        if sweep:
+            where.append("starts_with(sweep_id, ?)")
+            args.append(sweep)
+        sql = "SELECT run_id, name, status, created_at, duration_s, seed, spec_hash, sweep_id, parent_id, tags, error FROM runs"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created_at DESC"
+        if last:
+            sql += f" LIMIT {int(last)}"
+        return self._q(sql, args)
+
+    def run(self, ref: str) -> dict[str, Any]:
+        run_id = self.resolve_run_id(ref)
+        return self._q("SELECT * FROM runs WHERE run_id = ?", [run_id]).row(0, named=True)
+
+    def final_metrics(self, run_id: str) -> Any:
+        """The last value of each (split, name) of a run."""
+        return self._q(
+            """SELECT split, name, arg_max(value, step) AS value, max(step) AS step,
+                      min(value) AS min, max(value) AS max
+               FROM metrics WHERE run_id = ? GROUP BY split, name ORDER BY split, name""",
+            [run_id],
+        )
+
+    def metrics(self, run_id: str, name: str | None = None) -> Any:
+        sql = "SELECT split, name, step, value, ts FROM metrics WHERE run_id = ?"
+        args: list[Any] = [run_id]
+        if name:
+            sql += " AND name = ?"
+            args.append(name)
+        return self._q(sql + " ORDER BY split, name, step", args)
+
+    def params(self, run_id: str) -> Any:
+        return self._q("SELECT * FROM params WHERE run_id = ? ORDER BY path", [run_id])
+
+    def artifacts(self, run_id: str) -> Any:
+        return self._q("SELECT * FROM artifacts WHERE run_id = ? ORDER BY name", [run_id])
+
+    def artifact_path(self, run_id: str, name: str) -> Path:
+        row = self._q("SELECT path FROM artifacts WHERE run_id = ? AND name = ?", [run_id, name])
+        if not row.height:
+            raise StoreError(f"run {run_id} has no artifact {name!r}")
+        return self.artifact_root / row["path"][0]
+
+    def samples(self, run_id: str, limit: int | None = None) -> Any:
+        sql = "SELECT split, step, idx, input, reference, output, extra FROM samples WHERE run_id = ? ORDER BY split, step, idx"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return self._q(sql, [run_id])
+
+    def environment(self, run_id: str) -> Any:
+        return self._q("SELECT * FROM environment WHERE run_id = ?", [run_id])
+
+
+def open_store(path: str | os.PathLike[str] | None = None) -> Store:
+    return Store(path)

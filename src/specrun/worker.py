@@ -1,0 +1,82 @@
+"""The side of a run that executes the pipeline: in-process, or inside a Ray actor.
+
+The worker never writes the store. Under Ray, events are queued in the actor and the driver
+drains them (the actor runs with two threads: one for the run, one for draining), so
+metrics reach the store while the run goes, and artifacts travel as bytes: nothing assumes
+a filesystem shared with the driver.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any
+
+from .errors import UserError
+
+
+def outcome_of(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, UserError):
+        return {"status": "failed", "user_error": True, "error": str(exc), "traceback": None,
+                "type": type(exc).__name__}
+    if isinstance(exc, KeyboardInterrupt):
+        return {"status": "interrupted", "user_error": False, "error": "interrupted (Ctrl-C)", "traceback": None,
+                "type": "KeyboardInterrupt"}
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return {"status": "failed", "user_error": False, "error": f"{type(exc).__name__}: {first}",
+            "traceback": traceback.format_exc(), "type": type(exc).__name__}
+
+
+def run_pipeline(spec_data: dict[str, Any], run_id: str, sink: Any, device: str, local: bool,
+                 spec_path: str = "<stored spec>") -> dict[str, Any]:
+    """Validate the resolved spec here (plugins are loaded where the run executes) and run it."""
+    from .context import RunContext
+    from .engine import execute
+    from .spec import load_resolved
+
+    work_dir = Path(tempfile.mkdtemp(prefix=f"specrun-{run_id}-"))
+    try:
+        spec = load_resolved(spec_data, path=spec_path)
+        ctx = RunContext(run_id, spec.data, sink, work_dir, device=device, local=local)
+        final = execute(spec, ctx)
+        return {"status": "finished", "metrics": final}
+    except BaseException as exc:  # noqa: BLE001 - every outcome is reported to the driver
+        out = outcome_of(exc)
+        if isinstance(exc, KeyboardInterrupt) and local:
+            raise
+        return out
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+class RunWorker:
+    """Wrapped with ``ray.remote`` by the driver; one actor per run."""
+
+    def __init__(self) -> None:
+        self.events: queue.Queue[Any] = queue.Queue()
+
+    def run(self, spec_data: dict[str, Any], run_id: str, spec_path: str) -> dict[str, Any]:
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        gpus = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+        import ray
+
+        device = "cuda" if ray.get_gpu_ids() and gpus not in ("", "-1") else "cpu"
+        return run_pipeline(spec_data, run_id, self.events.put, device, local=False, spec_path=spec_path)
+
+    def drain(self, max_events: int = 10_000) -> list[Any]:
+        out = []
+        try:
+            while len(out) < max_events:
+                out.append(self.events.get_nowait())
+        except queue.Empty:
+            pass
+        return out
+
+    def node(self) -> str:
+        import socket
+
+        return socket.gethostname()
