@@ -247,6 +247,23 @@ def schema(out: str | None) -> None:
         click.echo(text)
 
 
+def _add_core_commands() -> None:
+    """Command families that live in their own modules (each with ``add_commands(cli)``)."""
+    import importlib
+
+    for module in ("specrun.history.commands", "specrun.sweep_commands"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.add_commands(cli)
+
+
+_add_core_commands()
+
+
 def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
