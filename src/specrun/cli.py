@@ -255,7 +255,7 @@ def _add_core_commands() -> None:
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
-            if exc.name != module:
+            if not module.startswith(exc.name or "?"):
                 raise
             continue
         mod.add_commands(cli)
