@@ -10,8 +10,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+# Piped output (CI logs, `| grep`) should not be wrapped at 80 columns.
+_PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200
 err_console = Console(stderr=True)
-out_console = Console()
+out_console = Console(width=_PIPE_WIDTH)
 
 
 class RunDisplay:

@@ -117,8 +117,10 @@ class SqlSource:
         import duckdb
 
         try:
+            from ..store.query import run_sql
+
             with duckdb.connect(":memory:") as db:
-                df = db.execute(self.params.query).pl()
+                df = run_sql(db, self.params.query)
         except duckdb.Error as exc:
             raise DataError(f"data.query failed: {str(exc).splitlines()[0]}") from None
         return finish_table(df, self.params, ctx.seed, "data.query")

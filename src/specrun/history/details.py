@@ -1,0 +1,114 @@
+"""Everything recorded about one run, gathered for `specrun show` and for scripts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ..store.query import Store
+from .compare import canonical_yaml
+from .metrics import best_metrics, final_metrics
+from .refs import resolve_run
+
+
+@dataclass
+class RunDetails:
+    """One run: its row, and Polars frames of params, metrics, artifacts and samples."""
+
+    run: dict[str, Any]
+    params: Any  # path, type, value (JSON text)
+    final: Any  # split, name, value, step
+    best: Any  # split, name, direction, value, step
+    environment: dict[str, Any] | None
+    artifacts: Any  # name, kind, path, sha256, bytes
+    samples: Any  # split, step, idx, input, reference, output
+    children: list[str]  # runs rerun from this one
+
+    @property
+    def run_id(self) -> str:
+        return str(self.run["run_id"])
+
+    @property
+    def spec_yaml(self) -> str:
+        return canonical_yaml(self.run.get("spec_resolved"))
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON-ready data: values parsed, timestamps as ISO text."""
+        run = {k: _plain(v) for k, v in self.run.items() if k not in ("spec_resolved", "plugin_versions")}
+        run["spec_resolved"] = _loads(self.run.get("spec_resolved"))
+        run["plugin_versions"] = _loads(self.run.get("plugin_versions"))
+        env = None
+        if self.environment is not None:
+            env = {k: _plain(v) for k, v in self.environment.items() if k != "run_id"}
+            env["packages"] = _loads(self.environment.get("packages"))
+        return {
+            "run": run,
+            "params": {r["path"]: _loads(r["value"]) for r in self.params.iter_rows(named=True)},
+            "metrics": {
+                "final": _metric_dict(self.final),
+                "best": _metric_dict(self.best, extra=("direction",)),
+            },
+            "environment": env,
+            "artifacts": [{k: _plain(v) for k, v in r.items()} for r in self.artifacts.iter_rows(named=True)],
+            "samples": [{k: _plain(v) for k, v in r.items()} for r in self.samples.iter_rows(named=True)],
+            "children": self.children,
+        }
+
+
+def run_details(store: Store, ref: str, samples: int = 5) -> RunDetails:
+    """Gather one run (id, unique prefix or name). Works for a run still in flight."""
+    run_id = resolve_run(store, ref)
+    run = store._q("SELECT * FROM runs WHERE run_id = ?", [run_id]).row(0, named=True)
+    params = store._q(
+        "SELECT path, type, value_json::VARCHAR AS value FROM params WHERE run_id = ? ORDER BY path", [run_id]
+    )
+    env = store.environment(run_id)
+    artifacts = store._q(
+        "SELECT name, kind, path, sha256, bytes, created_at FROM artifacts WHERE run_id = ? ORDER BY name",
+        [run_id],
+    )
+    # The newest step's samples are what the finished model produced.
+    sample_rows = store._q(
+        """SELECT split, step, idx, input, reference, output FROM samples
+           WHERE run_id = ? AND step IS NOT DISTINCT FROM
+                 (SELECT max(step) FROM samples s WHERE s.run_id = samples.run_id AND s.split = samples.split)
+           ORDER BY split, idx LIMIT ?""",
+        [run_id, int(samples)],
+    )
+    children = store._q(
+        "SELECT run_id FROM runs WHERE parent_id = ? ORDER BY created_at", [run_id]
+    )["run_id"].to_list()
+    return RunDetails(
+        run=run,
+        params=params,
+        final=final_metrics(store, [run_id]).drop("run_id"),
+        best=best_metrics(store, [run_id]).drop("run_id"),
+        environment=env.row(0, named=True) if env.height else None,
+        artifacts=artifacts,
+        samples=sample_rows,
+        children=children,
+    )
+
+
+def _metric_dict(frame: Any, extra: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+    out = {}
+    for r in frame.iter_rows(named=True):
+        out[f"{r['split']}/{r['name']}"] = {"value": r["value"], "step": r["step"], **{k: r[k] for k in extra}}
+    return out
+
+
+def _loads(text: Any) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return value

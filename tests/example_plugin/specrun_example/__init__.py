@@ -1,0 +1,83 @@
+"""A plugin as a third party would write it: one short module, no change to core.
+
+Kinds: ``counting`` (a model that trains itself toward a target, logging each step),
+``slow_counting`` (the same, slowly, writing its pid so tests can kill it), ``exploding``
+(its factory raises: a bug in a plugin), ``mean_abs_error`` (a metric).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from pydantic import Field
+
+from specrun import Component, Params, Predictions, hookimpl
+
+
+class CountingParams(Params):
+    """Learns a number by gradient steps; its error falls every step."""
+
+    target: float = 10.0
+    steps: int = Field(20, gt=0)
+    lr: float = Field(0.3, gt=0, le=1)
+    delay_s: float = Field(0.0, ge=0)
+    pid_file: str | None = None
+
+
+class CountingModel:
+    def __init__(self, params: CountingParams):
+        self.p = params
+
+    def build(self, ctx, dataset):
+        return {"value": 0.0}
+
+    def fit(self, ctx, model, dataset):
+        if self.p.pid_file:
+            with open(self.p.pid_file, "w") as fh:
+                fh.write(str(os.getpid()))
+        with ctx.progress(self.p.steps, "counting") as bar:
+            for step in range(1, self.p.steps + 1):
+                model["value"] += self.p.lr * (self.p.target - model["value"])
+                ctx.step = step
+                ctx.log_metrics({"error": abs(self.p.target - model["value"])})
+                bar.update()
+                if self.p.delay_s:
+                    time.sleep(self.p.delay_s)
+        path = ctx.work_dir / "value.txt"
+        path.write_text(repr(model["value"]))
+        ctx.save_artifact(path, "model/value.txt", kind="model")
+        return model
+
+    def predict(self, ctx, model, dataset, split):
+        n = len(dataset[split])
+        return Predictions(split, outputs=[model["value"]] * n, references=[self.p.target] * n)
+
+
+class ExplodingParams(Params):
+    """Its factory raises, like a plugin with a bug."""
+
+
+def exploding(params):
+    raise RuntimeError("boom: the plugin's factory failed")
+
+
+class MaeParams(Params):
+    """Mean absolute error between numeric outputs and references."""
+
+
+class MeanAbsError:
+    def __init__(self, params):
+        pass
+
+    def compute(self, preds):
+        preds.need("outputs", "references", metric="mean_abs_error")
+        pairs = list(zip(preds.outputs, preds.references, strict=True))
+        return {"mae": sum(abs(float(o) - float(r)) for o, r in pairs) / max(len(pairs), 1)}
+
+
+@hookimpl
+def register_components(register):
+    register(Component("model", "counting", CountingParams, CountingModel))
+    register(Component("model", "exploding", ExplodingParams, exploding))
+    register(Component("metrics", "mean_abs_error", MaeParams, MeanAbsError))
