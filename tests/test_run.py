@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-import specrun
 from core_helpers import SPECS, run_cli, write_spec
+
+import specrun
 
 QUICK = str(SPECS / "quickstart_topics.yaml")
 

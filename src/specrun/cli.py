@@ -49,7 +49,14 @@ def _load_plugin_commands(group: click.Group) -> None:
     _plugin_commands_loaded = True
     from .plugins import get_manager
 
-    get_manager().hook.register_commands(cli=group)
+    # One faulty plugin must not take the whole CLI down: report it and go on.
+    for impl in get_manager().hook.register_commands.get_hookimpls():
+        try:
+            impl.function(cli=group)
+        except Exception as exc:  # noqa: BLE001
+            click.echo(click.style("warning: ", fg="yellow") +
+                       f"plugin {impl.plugin_name!r} could not add its commands: {type(exc).__name__}: {exc}",
+                       err=True)
 
 
 @click.group(cls=SpecrunGroup, context_settings={"help_option_names": ["-h", "--help"]})

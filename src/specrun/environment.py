@@ -38,7 +38,7 @@ def _git(*args: str) -> str | None:
 def collect() -> dict[str, Any]:
     packages = {}
     for dist in metadata.distributions():
-        name = dist.metadata.get("Name")
+        name = dist.metadata["Name"] if "Name" in dist.metadata else None
         if name:
             packages[name] = dist.version
     commit = _git("rev-parse", "HEAD")

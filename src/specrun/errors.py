@@ -55,7 +55,7 @@ class SpecError(UserError):
         super().__init__("\n".join(str(i) for i in self.issues))
 
 
-def did_you_mean(word: str, candidates: list[str] | set[str]) -> str:
+def did_you_mean(word: str, candidates: list[str] | set[str] | tuple[str, ...]) -> str:
     """A ' (did you mean "x"?)' suffix when a candidate is close to ``word``."""
     import difflib
 

@@ -32,8 +32,10 @@ def outcome_of(exc: BaseException) -> dict[str, Any]:
 
 
 def run_pipeline(spec_data: dict[str, Any], run_id: str, sink: Any, device: str, local: bool,
-                 spec_path: str = "<stored spec>") -> dict[str, Any]:
-    """Validate the resolved spec here (plugins are loaded where the run executes) and run it."""
+                 spec_path: str = "<stored spec>", cv_fold: int | None = None) -> dict[str, Any]:
+    """Validate the resolved spec here (plugins are loaded where the run executes) and run it.
+
+    ``cv_fold``: run fold i of the spec's ``cv:`` section (train on the other folds)."""
     from .context import RunContext
     from .engine import execute
     from .spec import load_resolved
@@ -41,6 +43,11 @@ def run_pipeline(spec_data: dict[str, Any], run_id: str, sink: Any, device: str,
     work_dir = Path(tempfile.mkdtemp(prefix=f"specrun-{run_id}-"))
     try:
         spec = load_resolved(spec_data, path=spec_path)
+        if cv_fold is not None:
+            from .cv_folds import execute_fold
+
+            final = execute_fold(spec, cv_fold, run_id, sink, work_dir, device, local)
+            return {"status": "finished", "metrics": final}
         ctx = RunContext(run_id, spec.data, sink, work_dir, device=device, local=local)
         final = execute(spec, ctx)
         return {"status": "finished", "metrics": final}
@@ -59,16 +66,21 @@ class RunWorker:
     def __init__(self) -> None:
         self.events: queue.Queue[Any] = queue.Queue()
 
-    def run(self, spec_data: dict[str, Any], run_id: str, spec_path: str) -> dict[str, Any]:
+    def run(self, spec_data: dict[str, Any], run_id: str, spec_path: str,
+            cv_fold: int | None = None) -> dict[str, Any]:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         gpus = os.environ.get("CUDA_VISIBLE_DEVICES", "")
         import ray
 
+        from .placement import node_info
+
+        self.events.put(("node", node_info()))
         device = "cuda" if ray.get_gpu_ids() and gpus not in ("", "-1") else "cpu"
-        return run_pipeline(spec_data, run_id, self.events.put, device, local=False, spec_path=spec_path)
+        return run_pipeline(spec_data, run_id, self.events.put, device, local=False, spec_path=spec_path,
+                            cv_fold=cv_fold)
 
     def drain(self, max_events: int = 10_000) -> list[Any]:
-        out = []
+        out: list[Any] = []
         try:
             while len(out) < max_events:
                 out.append(self.events.get_nowait())
