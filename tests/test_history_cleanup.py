@@ -23,8 +23,12 @@ def invoke(*args: str, input: str | None = None):
 def counts(path, run_ids):
     db = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: db.execute(f"SELECT count(*) FROM {t} WHERE list_contains(?, run_id)", [run_ids]).fetchone()[0]
-                for t in TABLES}
+        return {
+            t: db.execute(
+                f"SELECT count(*) FROM {t} WHERE list_contains(?, run_id)", [run_ids]
+            ).fetchone()[0]
+            for t in TABLES
+        }
     finally:
         db.close()
 
@@ -33,7 +37,9 @@ def test_export_writes_the_rows_of_every_table_as_parquet(tmp_path):
     path = grid_store(tmp_path)
     ids = [grid_run(path, 0.1, 2, 1), grid_run(path, 0.5, 3, 2)]
     out_dir = tmp_path / "shared"
-    out = invoke("export", *ids, "--to", "parquet", str(out_dir), "--with-files", "--store", str(path))
+    out = invoke(
+        "export", *ids, "--to", "parquet", str(out_dir), "--with-files", "--store", str(path)
+    )
     assert out.exit_code == 0, out.output
     expected = counts(path, ids)
     for table, n in expected.items():
@@ -41,12 +47,20 @@ def test_export_writes_the_rows_of_every_table_as_parquet(tmp_path):
         assert frame.height == n and n > 0, table
         assert set(frame["run_id"]) == set(ids)
     store = specrun.open_store(str(path))
-    original = store.query("SELECT * FROM metrics WHERE list_contains(?, run_id) ORDER BY run_id, split, name, step",
-                           [ids])
+    original = store.query(
+        "SELECT * FROM metrics WHERE list_contains(?, run_id) ORDER BY run_id, split, name, step",
+        [ids],
+    )
     assert pl.read_parquet(out_dir / "metrics.parquet").equals(original)
     # JSON and list columns keep their types through DuckDB's own Parquet writer.
-    runs = duckdb.sql(f"SELECT tags, spec_resolved->>'$.model.lr' AS lr FROM '{out_dir / 'runs.parquet'}'").fetchall()
-    assert {r[1] for r in runs} == {"0.1", "0.5"} and runs[0][0] == ["demo", "classification", "core"]
+    runs = duckdb.sql(
+        f"SELECT tags, spec_resolved->>'$.model.lr' AS lr FROM '{out_dir / 'runs.parquet'}'"
+    ).fetchall()
+    assert {r[1] for r in runs} == {"0.1", "0.5"} and runs[0][0] == [
+        "demo",
+        "classification",
+        "core",
+    ]
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert manifest["run_ids"] == ids and manifest["tables"]["metrics"] == expected["metrics"]
     assert manifest["schema_migrations"][0] == "m001_initial"
@@ -90,7 +104,9 @@ def test_rm_refuses_a_running_run_and_gc_removes_orphan_folders(tmp_path):
     done = invoke("gc", "--store", str(path))
     assert done.exit_code == 0 and "1 item(s)" in done.output
     assert not folder.exists()
-    assert len(list((tmp_path / "grid_artifacts").iterdir())) == 7  # every other run keeps its files
+    assert (
+        len(list((tmp_path / "grid_artifacts").iterdir())) == 7
+    )  # every other run keeps its files
 
 
 def test_rm_of_a_whole_sweep_removes_its_row(tmp_path):
@@ -98,7 +114,10 @@ def test_rm_of_a_whole_sweep_removes_its_row(tmp_path):
     trials = [grid_run(path, 0.5, 3, s) for s in (1, 2)]
     db = duckdb.connect(str(path))
     db.execute("UPDATE runs SET sweep_id = 'swpfeedbeef0' WHERE list_contains(?, run_id)", [trials])
-    db.execute("INSERT INTO sweeps (sweep_id, name, status, created_at) VALUES ('swpfeedbeef0', 'q', 'finished', now())")
+    db.execute(
+        "INSERT INTO sweeps (sweep_id, name, status, created_at)"
+        " VALUES ('swpfeedbeef0', 'q', 'finished', now())"
+    )
     db.close()
     assert invoke("rm", "swpfeed", "--yes", "--store", str(path)).exit_code == 0
     store = specrun.open_store(str(path))

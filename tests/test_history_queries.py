@@ -25,19 +25,31 @@ def grid(tmp_path_factory):
     """8 finished runs: learning rate x epochs x seed."""
     path = grid_store(tmp_path_factory.mktemp("grid"))
     store = specrun.open_store(str(path))
-    metrics = store.query("SELECT run_id, step, value FROM metrics WHERE split = 'eval' AND name = 'accuracy'")
+    metrics = store.query(
+        "SELECT run_id, step, value FROM metrics WHERE split = 'eval' AND name = 'accuracy'"
+    )
     params = store.query(
         """SELECT run_id, max(value_num) FILTER (path = 'model.lr') AS lr,
                   max(value_int) FILTER (path = 'model.epochs') AS epochs,
                   max(value_int) FILTER (path = 'seed') AS seed
            FROM params GROUP BY run_id"""
     )
-    final = metrics.sort("step").group_by("run_id").agg(pl.col("value").last().alias("accuracy")).join(params, on="run_id")
+    final = (
+        metrics.sort("step")
+        .group_by("run_id")
+        .agg(pl.col("value").last().alias("accuracy"))
+        .join(params, on="run_id")
+    )
     return store, metrics, final
 
 
 def test_the_doc_shows_the_four_queries():
-    assert set(doc_queries()) == {"mean_std_by_param", "pivot_two_params", "or_conditions", "best_step_window"}
+    assert set(doc_queries()) == {
+        "mean_std_by_param",
+        "pivot_two_params",
+        "or_conditions",
+        "best_step_window",
+    }
 
 
 def test_mean_and_std_across_seeds_by_param(grid):
@@ -60,7 +72,9 @@ def test_pivot_by_two_params(grid):
     assert got.columns == ["lr", *[str(e) for e in EPOCHS]]
     for row in got.iter_rows(named=True):
         for epochs in EPOCHS:
-            cell = final.filter((pl.col("lr") == row["lr"]) & (pl.col("epochs") == epochs))["accuracy"]
+            cell = final.filter((pl.col("lr") == row["lr"]) & (pl.col("epochs") == epochs))[
+                "accuracy"
+            ]
             assert cell.len() == len(SEEDS)
             assert row[str(epochs)] == pytest.approx(cell.mean(), rel=1e-12)
 
@@ -68,7 +82,9 @@ def test_pivot_by_two_params(grid):
 def test_or_conditions(grid):
     store, _, final = grid
     got = store.query(doc_queries()["or_conditions"])
-    expected = final.filter((pl.col("lr") < 0.2) | (pl.col("epochs") > 2))["run_id"].sort().to_list()
+    expected = (
+        final.filter((pl.col("lr") < 0.2) | (pl.col("epochs") > 2))["run_id"].sort().to_list()
+    )
     assert got["run_id"].to_list() == expected
     assert len(expected) == 6  # 4 with lr 0.1, plus the 2 with lr 0.5 and 3 epochs
 

@@ -22,7 +22,9 @@ LRS, EPOCHS, SEEDS = (0.1, 0.5), (2, 3), (1, 2)
 
 def run_quickstart(store: Path, *overrides: str) -> object:
     """One real, small run of core's quickstart spec (200 rows), in this process."""
-    result = specrun.run(str(QUICKSTART), overrides=["data.rows=200", *overrides], store=str(store), local=True)
+    result = specrun.run(
+        str(QUICKSTART), overrides=["data.rows=200", *overrides], store=str(store), local=True
+    )
     assert result.status == "finished", result.error
     return result
 

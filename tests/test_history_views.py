@@ -44,8 +44,11 @@ def make_sweep(path, run_ids, sweep_id="swp0a1b2c3d4", metric="accuracy", mode="
     """Group runs as the trials of one sweep, the way the sweep runner records them."""
     db = duckdb.connect(str(path))
     db.execute("UPDATE runs SET sweep_id = ? WHERE list_contains(?, run_id)", [sweep_id, run_ids])
-    db.execute("""INSERT INTO sweeps (sweep_id, name, status, created_at, metric, mode, num_samples)
-                  VALUES (?, 'quickstart-topics', 'finished', now(), ?, ?, ?)""", [sweep_id, metric, mode, len(run_ids)])
+    db.execute(
+        """INSERT INTO sweeps (sweep_id, name, status, created_at, metric, mode, num_samples)
+                  VALUES (?, 'quickstart-topics', 'finished', now(), ?, ?, ?)""",
+        [sweep_id, metric, mode, len(run_ids)],
+    )
     db.close()
     return sweep_id
 
@@ -55,12 +58,16 @@ def test_show_gives_final_and_best_metrics_and_json(grid):
     run_id = grid_run(path, 0.5, 3, 1)
     details = run_details(store, run_id[:6])
     final = {f"{r['split']}/{r['name']}": r["value"] for r in details.final.iter_rows(named=True)}
-    raw = store.query("SELECT split || '/' || name AS m, step, value FROM metrics WHERE run_id = ?", [run_id])
+    raw = store.query(
+        "SELECT split || '/' || name AS m, step, value FROM metrics WHERE run_id = ?", [run_id]
+    )
     for metric, value in final.items():
         rows = raw.filter(pl.col("m") == metric)
         assert value == rows.filter(pl.col("step") == rows["step"].max())["value"][-1]
     best = {f"{r['split']}/{r['name']}": r for r in details.best.iter_rows(named=True)}
-    assert best["eval/accuracy"]["value"] == raw.filter(pl.col("m") == "eval/accuracy")["value"].max()
+    assert (
+        best["eval/accuracy"]["value"] == raw.filter(pl.col("m") == "eval/accuracy")["value"].max()
+    )
     assert best["train/loss"]["direction"] == "min"
     assert best["train/loss"]["value"] == raw.filter(pl.col("m") == "train/loss")["value"].min()
 
@@ -74,8 +81,17 @@ def test_show_gives_final_and_best_metrics_and_json(grid):
     assert data["environment"]["python"] and data["artifacts"] and data["samples"]
 
     text = invoke("show", run_id, "--store", str(path)).output
-    for needle in (run_id, "finished", "resolved spec", "lr: 0.5", "eval", "accuracy", "environment",
-                   "model/bow_softmax.npz", "samples"):
+    for needle in (
+        run_id,
+        "finished",
+        "resolved spec",
+        "lr: 0.5",
+        "eval",
+        "accuracy",
+        "environment",
+        "model/bow_softmax.npz",
+        "samples",
+    ):
         assert needle in text
 
 
@@ -132,7 +148,9 @@ def test_plot_writes_a_png_with_one_line_per_run_and_expands_a_sweep(grid, tmp_p
 def test_plot_of_a_metric_no_run_has_names_the_ones_that_exist(grid, tmp_path):
     path, store = grid
     run_id = grid_run(path, 0.1, 2, 1)
-    out = invoke("plot", run_id, "-m", "bleu", "--out", str(tmp_path / "x.png"), "--store", str(path))
+    out = invoke(
+        "plot", run_id, "-m", "bleu", "--out", str(tmp_path / "x.png"), "--store", str(path)
+    )
     assert out.exit_code == 2
     assert "no metric 'bleu'" in out.output and "eval/accuracy" in out.output
     assert not (tmp_path / "x.png").exists()
@@ -148,7 +166,9 @@ def test_samples_side_by_side_align_on_the_input(grid):
     assert frame[a].null_count() == 0 and frame[b].null_count() == 0
     stored = store.query(
         """SELECT input, output FROM samples WHERE run_id = ?
-           AND step = (SELECT max(step) FROM samples WHERE run_id = ?)""", [b, b])
+           AND step = (SELECT max(step) FROM samples WHERE run_id = ?)""",
+        [b, b],
+    )
     outputs = dict(zip(stored["input"], stored["output"], strict=True))
     assert all(outputs[i] == o for i, o in zip(frame["input"], frame[b], strict=True))
 
@@ -184,7 +204,10 @@ def test_report_of_a_sweep_is_one_self_contained_page(grid, tmp_path):
     trials = [grid_run(path, lr, 2, 1) for lr in (0.1, 0.5)]
     sweep_id = make_sweep(path, trials)
     db = duckdb.connect(str(path))  # user text with markup must come out escaped
-    db.execute("UPDATE samples SET input = '<script>alert(1)</script> ' || input WHERE run_id = ?", [trials[0]])
+    db.execute(
+        "UPDATE samples SET input = '<script>alert(1)</script> ' || input WHERE run_id = ?",
+        [trials[0]],
+    )
     db.close()
     out_file = tmp_path / "report.html"
     out = invoke("report", sweep_id, "--out", str(out_file), "--store", str(path))
@@ -206,8 +229,19 @@ def test_report_of_a_sweep_is_one_self_contained_page(grid, tmp_path):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium:  # a real browser renders it from disk
         shot = tmp_path / "shot.png"
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
-                        "--window-size=1200,1600", out_file.as_uri()], capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--screenshot={shot}",
+                "--window-size=1200,1600",
+                out_file.as_uri(),
+            ],
+            capture_output=True,
+            timeout=120,
+        )
         assert shot.read_bytes().startswith(PNG_MAGIC)
 
 
@@ -217,5 +251,12 @@ def test_report_of_one_run_has_its_spec_environment_and_artifacts(grid, tmp_path
     out_file = tmp_path / "one.html"
     assert invoke("report", run_id, "--out", str(out_file), "--store", str(path)).exit_code == 0
     page = out_file.read_text(encoding="utf-8")
-    for needle in ("Resolved spec", "Environment", "Artifacts", "model/bow_softmax.npz", "Params", "lr: 0.5"):
+    for needle in (
+        "Resolved spec",
+        "Environment",
+        "Artifacts",
+        "model/bow_softmax.npz",
+        "Params",
+        "lr: 0.5",
+    ):
         assert needle in page

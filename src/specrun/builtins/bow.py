@@ -97,8 +97,6 @@ class BowSoftmax:
         return model
 
     def predict(self, ctx: Any, model: dict[str, Any], data: Dataset, split: str) -> Predictions:
-        import numpy as np
-
         texts, labels = self._columns(data[split], split)
         logits = _featurize(texts, self.p.features) @ model["W"] + model["b"]
         out = [model["classes"][i] for i in logits.argmax(axis=1)]

@@ -22,8 +22,9 @@ class Removal:
     bytes_freed: int = 0
 
 
-def remove_runs(store: Store, run_ids: Sequence[str], force: bool = False,
-                keep_files: bool = False) -> Removal:
+def remove_runs(
+    store: Store, run_ids: Sequence[str], force: bool = False, keep_files: bool = False
+) -> Removal:
     """Delete the runs' rows from every table in one transaction, then their artifact
     folders. A sweep whose trials are all gone loses its row too. A run still in flight
     is refused unless ``force``: its driver would go on writing rows for a run that is gone."""
@@ -39,13 +40,20 @@ def remove_runs(store: Store, run_ids: Sequence[str], force: bool = False,
         )
     removal = Removal()
     with connect(store.path, write=True) as db:
-        sweeps = [r[0] for r in db.execute(
-            "SELECT DISTINCT sweep_id FROM runs WHERE list_contains(?, run_id) AND sweep_id IS NOT NULL", [ids]
-        ).fetchall()]
+        sweeps = [
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT sweep_id FROM runs"
+                " WHERE list_contains(?, run_id) AND sweep_id IS NOT NULL",
+                [ids],
+            ).fetchall()
+        ]
         db.execute("BEGIN TRANSACTION")
         try:
             for table in RUN_TABLES:
-                count = db.execute(f"SELECT count(*) FROM {table} WHERE list_contains(?, run_id)", [ids]).fetchone()[0]
+                count = db.execute(
+                    f"SELECT count(*) FROM {table} WHERE list_contains(?, run_id)", [ids]
+                ).fetchone()[0]
                 db.execute(f"DELETE FROM {table} WHERE list_contains(?, run_id)", [ids])
                 removal.rows[table] = count
             emptied = db.execute(
@@ -53,7 +61,9 @@ def remove_runs(store: Store, run_ids: Sequence[str], force: bool = False,
                    AND sweep_id NOT IN (SELECT sweep_id FROM runs WHERE sweep_id IS NOT NULL)""",
                 [sweeps],
             ).fetchall()
-            db.execute("DELETE FROM sweeps WHERE list_contains(?, sweep_id)", [[r[0] for r in emptied]])
+            db.execute(
+                "DELETE FROM sweeps WHERE list_contains(?, sweep_id)", [[r[0] for r in emptied]]
+            )
             removal.rows["sweeps"] = len(emptied)
             db.execute("COMMIT")
         except Exception:
@@ -69,11 +79,13 @@ def collect_garbage(store: Store, dry_run: bool = False) -> Removal:
     """Delete artifact folders whose run is no longer in the store, and ``*.partial`` files
     (copies cut short) of runs that are not running. ``dry_run`` only reports them."""
     removal = Removal()
+    with connect(
+        store.path, write=False
+    ) as db:  # first: a missing store is an error, not "nothing to do"
+        status = dict(db.execute("SELECT run_id, status FROM runs").fetchall())
     root = store.artifact_root
     if not root.is_dir():
         return removal
-    with connect(store.path, write=False) as db:
-        status = dict(db.execute("SELECT run_id, status FROM runs").fetchall())
     for entry in sorted(root.iterdir()):
         if not entry.is_dir():
             continue  # not ours: specrun only makes one folder per run here

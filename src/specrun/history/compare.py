@@ -20,7 +20,8 @@ def param_values(store: Store, run_ids: Sequence[str]) -> Any:
     import polars as pl
 
     long = store._q(
-        "SELECT run_id, path, value_json::VARCHAR AS value FROM params WHERE list_contains(?, run_id)",
+        "SELECT run_id, path, value_json::VARCHAR AS value FROM params"
+        " WHERE list_contains(?, run_id)",
         [list(run_ids)],
     )
     if long.is_empty():
@@ -49,8 +50,10 @@ def compare_metrics(store: Store, run_ids: Sequence[str]) -> Any:
 
     final = final_metrics(store, run_ids)
     if final.is_empty():
-        return pl.DataFrame({"metric": [], **{r: [] for r in run_ids}},
-                            schema={"metric": pl.String, **{r: pl.Float64 for r in run_ids}})
+        return pl.DataFrame(
+            {"metric": [], **{r: [] for r in run_ids}},
+            schema={"metric": pl.String, **{r: pl.Float64 for r in run_ids}},
+        )
     wide = (
         final.with_columns((pl.col("split") + "/" + pl.col("name")).alias("metric"))
         .pivot(on="run_id", index="metric", values="value")
@@ -63,8 +66,9 @@ def compare_metrics(store: Store, run_ids: Sequence[str]) -> Any:
 
 
 def run_labels(store: Store, run_ids: Sequence[str], max_params: int = 3) -> dict[str, str]:
-    """A short legend label per run: its name, made unique by the params that tell runs
-    with the same name apart (``lr=0.1 seed=2``), or by the id when params do not."""
+    """A short legend label per run: its name, and for runs sharing a name the params that
+    tell them apart (``lr=0.1 seed=2``, the most varied first); an id prefix is added
+    where even those are equal (a rerun)."""
     rows = run_rows(store, run_ids)
     names = dict(zip(rows["run_id"].to_list(), rows["name"].to_list(), strict=True))
     labels = {r: names.get(r, r) for r in run_ids}
@@ -73,16 +77,22 @@ def run_labels(store: Store, run_ids: Sequence[str], max_params: int = 3) -> dic
         return labels
     diff = differing_params(store, clashing)
     diff = diff.filter(~diff["path"].is_in(list(_DESCRIPTIVE)))
-    keys = diff["path"].to_list()[:max_params] if diff.height <= max_params else []
+    if diff.height:
+        import polars as pl
+
+        spread = pl.concat_list([pl.col(r).fill_null("<absent>") for r in clashing]).list.n_unique()
+        diff = diff.with_columns(spread.alias("_spread")).sort(
+            ["_spread", "path"], descending=[True, False]
+        )
+        diff = diff.head(max_params).sort("path")
     for run_id in clashing:
-        parts = []
-        for row in diff.filter(diff["path"].is_in(keys)).iter_rows(named=True):
-            parts.append(f"{row['path'].rsplit('.', 1)[-1]}={_short(row[run_id])}")
-        suffix = " ".join(parts) if parts else run_id[:8]
-        labels[run_id] = f"{names.get(run_id, run_id)} {suffix}"
-    if len(set(labels.values())) < len(labels):  # params could not separate them: use ids
-        labels = {r: f"{names.get(r, r)} {r[:8]}" for r in run_ids}
-    return labels
+        parts = [
+            f"{row['path'].rsplit('.', 1)[-1]}={_short(row[run_id])}"
+            for row in diff.iter_rows(named=True)
+        ]
+        labels[run_id] = " ".join([names.get(run_id, run_id), *parts])
+    counts = {label: list(labels.values()).count(label) for label in labels.values()}
+    return {r: f"{label} ({r[:6]})" if counts[label] > 1 else label for r, label in labels.items()}
 
 
 def _short(value_json: str | None) -> str:
@@ -101,7 +111,9 @@ def canonical_yaml(spec_json: str | None) -> str:
     if not spec_json:
         return ""
     data = json.loads(spec_json)
-    return yaml.safe_dump(data, sort_keys=True, allow_unicode=True, default_flow_style=False, width=100)
+    return yaml.safe_dump(
+        data, sort_keys=True, allow_unicode=True, default_flow_style=False, width=100
+    )
 
 
 def spec_diff(store: Store, run_a: str, run_b: str, context: int = 3) -> str:

@@ -36,7 +36,11 @@ class RunDetails:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-ready data: values parsed, timestamps as ISO text."""
-        run = {k: _plain(v) for k, v in self.run.items() if k not in ("spec_resolved", "plugin_versions")}
+        run = {
+            k: _plain(v)
+            for k, v in self.run.items()
+            if k not in ("spec_resolved", "plugin_versions")
+        }
         run["spec_resolved"] = _loads(self.run.get("spec_resolved"))
         run["plugin_versions"] = _loads(self.run.get("plugin_versions"))
         env = None
@@ -51,8 +55,12 @@ class RunDetails:
                 "best": _metric_dict(self.best, extra=("direction",)),
             },
             "environment": env,
-            "artifacts": [{k: _plain(v) for k, v in r.items()} for r in self.artifacts.iter_rows(named=True)],
-            "samples": [{k: _plain(v) for k, v in r.items()} for r in self.samples.iter_rows(named=True)],
+            "artifacts": [
+                {k: _plain(v) for k, v in r.items()} for r in self.artifacts.iter_rows(named=True)
+            ],
+            "samples": [
+                {k: _plain(v) for k, v in r.items()} for r in self.samples.iter_rows(named=True)
+            ],
             "children": self.children,
         }
 
@@ -62,18 +70,22 @@ def run_details(store: Store, ref: str, samples: int = 5) -> RunDetails:
     run_id = resolve_run(store, ref)
     run = store._q("SELECT * FROM runs WHERE run_id = ?", [run_id]).row(0, named=True)
     params = store._q(
-        "SELECT path, type, value_json::VARCHAR AS value FROM params WHERE run_id = ? ORDER BY path", [run_id]
+        "SELECT path, type, value_json::VARCHAR AS value FROM params"
+        " WHERE run_id = ? ORDER BY path",
+        [run_id],
     )
     env = store.environment(run_id)
     artifacts = store._q(
-        "SELECT name, kind, path, sha256, bytes, created_at FROM artifacts WHERE run_id = ? ORDER BY name",
+        "SELECT name, kind, path, sha256, bytes, created_at FROM artifacts"
+        " WHERE run_id = ? ORDER BY name",
         [run_id],
     )
     # The newest step's samples are what the finished model produced.
     sample_rows = store._q(
         """SELECT split, step, idx, input, reference, output FROM samples
            WHERE run_id = ? AND step IS NOT DISTINCT FROM
-                 (SELECT max(step) FROM samples s WHERE s.run_id = samples.run_id AND s.split = samples.split)
+                 (SELECT max(step) FROM samples s
+                  WHERE s.run_id = samples.run_id AND s.split = samples.split)
            ORDER BY split, idx LIMIT ?""",
         [run_id, int(samples)],
     )
@@ -95,7 +107,11 @@ def run_details(store: Store, ref: str, samples: int = 5) -> RunDetails:
 def _metric_dict(frame: Any, extra: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     out = {}
     for r in frame.iter_rows(named=True):
-        out[f"{r['split']}/{r['name']}"] = {"value": r["value"], "step": r["step"], **{k: r[k] for k in extra}}
+        out[f"{r['split']}/{r['name']}"] = {
+            "value": r["value"],
+            "step": r["step"],
+            **{k: r[k] for k in extra},
+        }
     return out
 
 

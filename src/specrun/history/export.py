@@ -20,8 +20,10 @@ from ..store.query import Store
 EXPORTED_TABLES: dict[str, str] = {
     "runs": "SELECT * FROM runs WHERE list_contains(?, run_id) ORDER BY created_at",
     "params": "SELECT * FROM params WHERE list_contains(?, run_id) ORDER BY run_id, path",
-    "metrics": "SELECT * FROM metrics WHERE list_contains(?, run_id) ORDER BY run_id, split, name, step",
-    "samples": "SELECT * FROM samples WHERE list_contains(?, run_id) ORDER BY run_id, split, step, idx",
+    "metrics": """SELECT * FROM metrics WHERE list_contains(?, run_id)
+                  ORDER BY run_id, split, name, step""",
+    "samples": """SELECT * FROM samples WHERE list_contains(?, run_id)
+                  ORDER BY run_id, split, step, idx""",
     "artifacts": "SELECT * FROM artifacts WHERE list_contains(?, run_id) ORDER BY run_id, name",
     "environment": "SELECT * FROM environment WHERE list_contains(?, run_id) ORDER BY run_id",
     "sweeps": """SELECT * FROM sweeps WHERE sweep_id IN
@@ -29,8 +31,13 @@ EXPORTED_TABLES: dict[str, str] = {
 }
 
 
-def export_parquet(store: Store, run_ids: Sequence[str], out_dir: str | Path,
-                   with_files: bool = False, overwrite: bool = False) -> Any:
+def export_parquet(
+    store: Store,
+    run_ids: Sequence[str],
+    out_dir: str | Path,
+    with_files: bool = False,
+    overwrite: bool = False,
+) -> Any:
     """Write ``<table>.parquet`` for each exported table and ``manifest.json`` to ``out_dir``.
 
     ``with_files`` also copies the runs' artifact files under ``out_dir/artifacts``.
@@ -58,7 +65,7 @@ def export_parquet(store: Store, run_ids: Sequence[str], out_dir: str | Path,
     copied = _copy_artifacts(store, ids, out / "artifacts") if with_files else 0
     manifest = {
         "format": "specrun-export-1",
-        "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "source_store": str(store.path),
         "schema_migrations": migrations,
         "run_ids": ids,

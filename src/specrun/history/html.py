@@ -20,6 +20,7 @@ h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.15rem; margin-
 th, td { border: 1px solid #d8dee4; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.best { font-weight: 600; background: #eaf6ec; } .missing { color: #8c959f; }
+.mismatch { color: #cf222e; }
 .status-finished { color: #1a7f37; } .status-failed { color: #cf222e; }
 .status-running { color: #0969da; } .status-interrupted, .status-stopped { color: #9a6700; }
 pre { background: #f6f8fa; padding: .75rem; overflow-x: auto; font-size: 12px; }
@@ -40,8 +41,12 @@ def fmt(value: Any) -> str:
     return esc(value)
 
 
-def table(header: Sequence[str], rows: Iterable[Sequence[Any]],
-          numeric: Sequence[bool] | None = None, marked: set[tuple[int, int]] | None = None) -> str:
+def table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    numeric: Sequence[bool] | None = None,
+    marked: set[tuple[int, int]] | None = None,
+) -> str:
     """An HTML table; ``marked`` holds (row, column) cells to highlight (the best value)."""
     numeric = numeric or [False] * len(header)
     marked = marked or set()
@@ -54,7 +59,11 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]],
             attr = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f"<td{attr}>{value if isinstance(value, Raw) else fmt(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+    rows_html = "".join(body)
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows_html}</tbody></table></div>"
+    )
 
 
 class Raw(str):
@@ -63,6 +72,10 @@ class Raw(str):
 
 def status(value: str) -> Raw:
     return Raw(f'<span class="status-{esc(value)}">{esc(value)}</span>')
+
+
+def mismatch(value: str) -> Raw:
+    return Raw(f'<span class="mismatch">{esc(value)}</span>')
 
 
 def section(title: str, body: str, note: str | None = None) -> str:
@@ -85,9 +98,10 @@ def collapsed(summary: str, body: str) -> str:
 
 def page(title: str, subtitle: str, sections: Sequence[str]) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{esc(title)}</title>"
-        f"<style>{STYLE}</style></head><body><h1>{esc(title)}</h1><p class=\"meta\">{esc(subtitle)}</p>"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
+        f'<h1>{esc(title)}</h1><p class="meta">{esc(subtitle)}</p>'
         + "".join(sections)
         + "</body></html>\n"
     )

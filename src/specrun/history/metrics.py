@@ -47,11 +47,21 @@ def best_metrics(store: Store, run_ids: Sequence[str]) -> Any:
         [list(run_ids)],
     )
     if frame.is_empty():
-        return pl.DataFrame(schema={"run_id": pl.String, "split": pl.String, "name": pl.String,
-                                    "direction": pl.String, "value": pl.Float64, "step": pl.Int64})
+        return pl.DataFrame(
+            schema={
+                "run_id": pl.String,
+                "split": pl.String,
+                "name": pl.String,
+                "direction": pl.String,
+                "value": pl.Float64,
+                "step": pl.Int64,
+            }
+        )
     is_min = pl.col("direction") == "min"
     return (
-        frame.with_columns(pl.col("name").map_elements(direction, return_dtype=pl.String).alias("direction"))
+        frame.with_columns(
+            pl.col("name").map_elements(direction, return_dtype=pl.String).alias("direction")
+        )
         .with_columns(
             pl.when(is_min).then(pl.col("min_value")).otherwise(pl.col("max_value")).alias("value"),
             pl.when(is_min).then(pl.col("min_step")).otherwise(pl.col("max_step")).alias("step"),
@@ -71,7 +81,8 @@ def split_metric_name(metric: str) -> tuple[str | None, str]:
 def metric_names(store: Store, run_ids: Sequence[str]) -> list[str]:
     """'split/name' of every metric the runs logged, sorted."""
     rows = store._q(
-        "SELECT DISTINCT split || '/' || name AS m FROM metrics WHERE list_contains(?, run_id) ORDER BY m",
+        "SELECT DISTINCT split || '/' || name AS m FROM metrics"
+        " WHERE list_contains(?, run_id) ORDER BY m",
         [list(run_ids)],
     )
     return rows["m"].to_list()
@@ -95,5 +106,8 @@ def metric_series(store: Store, run_ids: Sequence[str], metric: str) -> Any:
     if frame.is_empty():
         known = metric_names(store, run_ids)
         listed = ", ".join(known) if known else "none yet"
-        raise StoreError(f"no metric {metric!r} in the {len(run_ids)} run(s) asked for (metrics logged: {listed})")
+        raise StoreError(
+            f"no metric {metric!r} in the {len(run_ids)} run(s) asked for "
+            f"(metrics logged: {listed})"
+        )
     return frame

@@ -24,10 +24,14 @@ def series_with_labels(store: Store, run_ids: Sequence[str], metric: str) -> Any
     series = metric_series(store, run_ids, metric)
     labels = run_labels(store, run_ids)
     order = {r: i for i, r in enumerate(run_ids)}
-    series = series.with_columns(
-        pl.col("run_id").replace_strict(labels, return_dtype=pl.String).alias("label"),
-        pl.col("run_id").replace_strict(order, return_dtype=pl.Int64).alias("_order"),
-    ).sort("_order", "split", "step").drop("_order")
+    series = (
+        series.with_columns(
+            pl.col("run_id").replace_strict(labels, return_dtype=pl.String).alias("label"),
+            pl.col("run_id").replace_strict(order, return_dtype=pl.Int64).alias("_order"),
+        )
+        .sort("_order", "split", "step")
+        .drop("_order")
+    )
     if series["split"].n_unique() > 1:
         series = series.with_columns((pl.col("label") + " · " + pl.col("split")).alias("label"))
     return series
@@ -47,8 +51,14 @@ def render_png(series: Any, metric: str, title: str | None = None, dpi: int = 11
         for label in labels:
             part = series.filter(series["label"] == label).sort("step")
             few = part.height <= 30
-            ax.plot(part["step"].to_list(), part["value"].to_list(), label=label,
-                    marker="o" if few else None, markersize=3.5, linewidth=1.6)
+            ax.plot(
+                part["step"].to_list(),
+                part["value"].to_list(),
+                label=label,
+                marker="o" if few else None,
+                markersize=3.5,
+                linewidth=1.6,
+            )
         name = metric.rsplit("/", 1)[-1]
         ax.set_xlabel("step")
         ax.set_ylabel(f"{metric} ({'lower' if direction(name) == 'min' else 'higher'} is better)")
@@ -58,7 +68,9 @@ def render_png(series: Any, metric: str, title: str | None = None, dpi: int = 11
         if len(labels) <= _LEGEND_INSIDE_MAX:
             ax.legend(loc="best", fontsize="small", frameon=True)
         else:
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="x-small", frameon=False)
+            ax.legend(
+                loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="x-small", frameon=False
+            )
         fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
@@ -67,8 +79,9 @@ def render_png(series: Any, metric: str, title: str | None = None, dpi: int = 11
         plt.close(fig)
 
 
-def plot_metric(store: Store, run_ids: Sequence[str], metric: str, out: str | Path,
-                title: str | None = None) -> Path:
+def plot_metric(
+    store: Store, run_ids: Sequence[str], metric: str, out: str | Path, title: str | None = None
+) -> Path:
     """Write a PNG of ``metric`` for the runs to ``out``; returns the path written."""
     series = series_with_labels(store, run_ids, metric)
     if "/" not in metric and series["split"].n_unique() == 1:

@@ -27,14 +27,16 @@ def _sweep_ids(store: Store, ref: str) -> list[str]:
 
 
 def sweep_trials(store: Store, sweep_id: str) -> list[str]:
-    rows = store._q("SELECT run_id FROM runs WHERE sweep_id = ? ORDER BY created_at, run_id", [sweep_id])
+    rows = store._q(
+        "SELECT run_id FROM runs WHERE sweep_id = ? ORDER BY created_at, run_id", [sweep_id]
+    )
     return rows["run_id"].to_list()
 
 
 def _resolve_one(store: Store, ref: str, allow_sweeps: bool) -> list[str]:
-    runs = store._q(
-        "SELECT run_id FROM runs WHERE starts_with(run_id, ?) ORDER BY run_id", [ref]
-    )["run_id"].to_list()
+    runs = store._q("SELECT run_id FROM runs WHERE starts_with(run_id, ?) ORDER BY run_id", [ref])[
+        "run_id"
+    ].to_list()
     sweeps = _sweep_ids(store, ref) if allow_sweeps else []
     # An exact id wins over longer ids that merely start with it.
     if ref in runs:
@@ -48,7 +50,8 @@ def _resolve_one(store: Store, ref: str, allow_sweeps: bool) -> list[str]:
     if len(matches) > 1:
         shown = ", ".join(f"{k} {v}" for k, v in matches[:5]) + (" ..." if len(matches) > 5 else "")
         raise StoreError(
-            f"{ref!r} is ambiguous: it is the prefix of {len(matches)} ids ({shown}); type more of it"
+            f"{ref!r} is ambiguous: it is the prefix of {len(matches)} ids ({shown}); "
+            "type more of it"
         )
     by_name = store._q(
         "SELECT run_id FROM runs WHERE name = ? ORDER BY created_at DESC LIMIT 1", [ref]

@@ -67,12 +67,29 @@ def _whole_sweep(store: Store, runs: Any) -> dict[str, Any] | None:
     row = store._q("SELECT * FROM sweeps WHERE sweep_id = ?", [sweep_id])
     if row.height:
         return row.row(0, named=True)
-    return {"sweep_id": sweep_id, "name": runs["name"][0], "status": "unknown", "metric": None, "mode": None}
+    return {
+        "sweep_id": sweep_id,
+        "name": runs["name"][0],
+        "status": "unknown",
+        "metric": None,
+        "mode": None,
+    }
 
 
 def _sweep_section(sweep: dict[str, Any]) -> str:
-    keys = ("sweep_id", "name", "status", "metric", "mode", "num_samples", "best_run_id", "best_value",
-            "created_at", "ended_at", "error")
+    keys = (
+        "sweep_id",
+        "name",
+        "status",
+        "metric",
+        "mode",
+        "num_samples",
+        "best_run_id",
+        "best_value",
+        "created_at",
+        "ended_at",
+        "error",
+    )
     rows = [(k, sweep.get(k)) for k in keys if sweep.get(k) is not None]
     return h.section("Sweep", h.table(["field", "value"], rows))
 
@@ -80,10 +97,25 @@ def _sweep_section(sweep: dict[str, Any]) -> str:
 def _runs_section(runs: Any, labels: dict[str, str]) -> str:
     rows = []
     for r in runs.iter_rows(named=True):
-        duration = f"{r['duration_s']:.1f}s" if r["duration_s"] is not None else "still running" \
-            if r["status"] == "running" else None
-        rows.append((r["run_id"], labels[r["run_id"]], h.status(r["status"]), str(r["created_at"])[:19],
-                     duration, r["seed"], r["parent_id"], r["error"]))
+        duration = (
+            f"{r['duration_s']:.1f}s"
+            if r["duration_s"] is not None
+            else "still running"
+            if r["status"] == "running"
+            else None
+        )
+        rows.append(
+            (
+                r["run_id"],
+                labels[r["run_id"]],
+                h.status(r["status"]),
+                str(r["created_at"])[:19],
+                duration,
+                r["seed"],
+                r["parent_id"],
+                r["error"],
+            )
+        )
     header = ["run id", "label", "status", "created", "duration", "seed", "parent", "error"]
     return h.section("Runs", h.table(header, rows))
 
@@ -96,11 +128,18 @@ def _params_section(store: Store, run_ids: list[str], labels: dict[str, str]) ->
         return h.section("Params", all_table)
     diff = differing_params(store, run_ids)
     body = h.table(header, diff.rows()) if diff.height else "<p>All params are equal.</p>"
-    return h.section("Params that differ", body + h.collapsed(f"all {every.height} params", all_table))
+    return h.section(
+        "Params that differ", body + h.collapsed(f"all {every.height} params", all_table)
+    )
 
 
-def _metrics_section(store: Store, run_ids: list[str], labels: dict[str, str], wide: Any,
-                     sweep: dict[str, Any] | None) -> str:
+def _metrics_section(
+    store: Store,
+    run_ids: list[str],
+    labels: dict[str, str],
+    wide: Any,
+    sweep: dict[str, Any] | None,
+) -> str:
     if wide.is_empty():
         return h.section("Metrics", "<p>No metric logged yet.</p>")
     rows, marked = [], set()
@@ -115,13 +154,23 @@ def _metrics_section(store: Store, run_ids: list[str], labels: dict[str, str], w
     numeric = [False] + [True] * len(run_ids)
     final = h.table(["final value", *[labels[r] for r in run_ids]], rows, numeric, marked)
     best = best_metrics(store, run_ids)
-    best_rows = [(labels[r["run_id"]], f"{r['split']}/{r['name']}", r["direction"], r["value"], r["step"])
-                 for r in best.iter_rows(named=True)]
-    best_table = h.table(["run", "metric", "better", "best value", "at step"], best_rows,
-                         [False, False, False, True, True])
-    note = "The last value of each metric; the best run of each row is highlighted." if len(run_ids) > 1 \
+    best_rows = [
+        (labels[r["run_id"]], f"{r['split']}/{r['name']}", r["direction"], r["value"], r["step"])
+        for r in best.iter_rows(named=True)
+    ]
+    best_table = h.table(
+        ["run", "metric", "better", "best value", "at step"],
+        best_rows,
+        [False, False, False, True, True],
+    )
+    note = (
+        "The last value of each metric; the best run of each row is highlighted."
+        if len(run_ids) > 1
         else "The last value of each metric."
-    return h.section("Metrics", final + h.collapsed("best value of each metric and its step", best_table), note)
+    )
+    return h.section(
+        "Metrics", final + h.collapsed("best value of each metric and its step", best_table), note
+    )
 
 
 def _mode_for(metric: str, sweep: dict[str, Any] | None) -> str:
@@ -132,7 +181,9 @@ def _mode_for(metric: str, sweep: dict[str, Any] | None) -> str:
 
 
 def _plots_section(store: Store, run_ids: list[str], max_plots: int) -> str:
-    names = sorted(metric_names(store, run_ids), key=lambda m: (_SPLIT_ORDER.get(m.split("/")[0], 3), m))
+    names = sorted(
+        metric_names(store, run_ids), key=lambda m: (_SPLIT_ORDER.get(m.split("/")[0], 3), m)
+    )
     if not names:
         return h.section("Plots", "<p>No metric logged yet.</p>")
     images = []
@@ -148,25 +199,47 @@ def _samples_section(store: Store, run_ids: list[str], labels: dict[str, str], l
     if frame.is_empty():
         return h.section("Samples", "<p>No samples stored.</p>")
     header = ["split", "input", "reference", *[f"output: {labels[r]}" for r in run_ids]]
-    note = "The newest step's samples of each run, aligned on the input."
-    return h.section("Samples", h.table(header, frame.rows()), note)
+    rows = []
+    for split, text, reference, *outputs in frame.rows():
+        marked = [
+            h.mismatch(o) if o is not None and reference is not None and o != reference else o
+            for o in outputs
+        ]
+        rows.append([split, text, reference, *marked])
+    note = (
+        "The newest step's samples of each run, aligned on the input; "
+        "an output that differs from the reference is marked."
+    )
+    return h.section("Samples", h.table(header, rows), note)
 
 
 def _single_run_sections(store: Store, run: dict[str, Any]) -> list[str]:
     run_id = run["run_id"]
     parts = []
     if run.get("error"):
-        body = h.pre(run["error"]) + (h.collapsed("traceback", h.pre(run["traceback"])) if run.get("traceback") else "")
+        body = h.pre(run["error"]) + (
+            h.collapsed("traceback", h.pre(run["traceback"])) if run.get("traceback") else ""
+        )
         parts.append(h.section("Error", body))
     env = store.environment(run_id)
     if env.height:
         row = env.row(0, named=True)
-        rows = [(k, row[k]) for k in ("python", "platform", "host", "cpu_count", "gpus", "git_commit", "git_dirty")]
+        rows = [
+            (k, row[k])
+            for k in ("python", "platform", "host", "cpu_count", "gpus", "git_commit", "git_dirty")
+        ]
         parts.append(h.section("Environment", h.table(["field", "value"], rows)))
     artifacts = store.artifacts(run_id)
     if artifacts.height:
-        rows = [(a["name"], a["kind"], a["bytes"], a["sha256"][:16]) for a in artifacts.iter_rows(named=True)]
-        parts.append(h.section("Artifacts", h.table(["name", "kind", "bytes", "sha256"], rows,
-                                                   [False, False, True, False])))
+        rows = [
+            (a["name"], a["kind"], a["bytes"], a["sha256"][:16])
+            for a in artifacts.iter_rows(named=True)
+        ]
+        parts.append(
+            h.section(
+                "Artifacts",
+                h.table(["name", "kind", "bytes", "sha256"], rows, [False, False, True, False]),
+            )
+        )
     parts.append(h.section("Resolved spec", h.pre(canonical_yaml(run.get("spec_resolved")))))
     return parts

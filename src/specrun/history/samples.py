@@ -16,8 +16,9 @@ def latest_samples(store: Store, run_ids: Sequence[str], split: str | None = Non
     """run_id, split, step, idx, input, reference, output: each run's newest step per split."""
     sql = """SELECT run_id, split, step, idx, input, reference, output FROM samples
              WHERE list_contains(?, run_id)
-               AND step IS NOT DISTINCT FROM (SELECT max(step) FROM samples s
-                                              WHERE s.run_id = samples.run_id AND s.split = samples.split)"""
+               AND step IS NOT DISTINCT FROM (
+                   SELECT max(step) FROM samples s
+                   WHERE s.run_id = samples.run_id AND s.split = samples.split)"""
     args: list[Any] = [list(run_ids)]
     if split:
         sql += " AND split = ?"
@@ -25,8 +26,9 @@ def latest_samples(store: Store, run_ids: Sequence[str], split: str | None = Non
     return store._q(sql + " ORDER BY run_id, split, idx", args)
 
 
-def samples_side_by_side(store: Store, run_ids: Sequence[str], limit: int = 10,
-                         split: str | None = None) -> Any:
+def samples_side_by_side(
+    store: Store, run_ids: Sequence[str], limit: int = 10, split: str | None = None
+) -> Any:
     """split, input, reference, then one output column per run id (null: not shown to it).
 
     Inputs that more of the runs saw come first (those are the comparable rows), then in
@@ -46,8 +48,12 @@ def samples_side_by_side(store: Store, run_ids: Sequence[str], limit: int = 10,
     keys = (
         frame.sort("_run", "split", "idx")
         .group_by("split", "input", maintain_order=True)
-        .agg(pl.col("reference").drop_nulls().first(), pl.col("_run").first(), pl.col("idx").first(),
-             pl.col("_run").n_unique().alias("_seen_by"))
+        .agg(
+            pl.col("reference").drop_nulls().first(),
+            pl.col("_run").first(),
+            pl.col("idx").first(),
+            pl.col("_run").n_unique().alias("_seen_by"),
+        )
         .sort(["split", "_seen_by", "_run", "idx"], descending=[False, True, False, False])
         .head(int(limit))
     )
@@ -57,8 +63,9 @@ def samples_side_by_side(store: Store, run_ids: Sequence[str], limit: int = 10,
         .unique(["run_id", "split", "input"], keep="first", maintain_order=True)
         .pivot(on="run_id", index=["split", "input"], values="output")
     )
-    result = keys.select("split", "input", "reference").join(outputs, on=["split", "input"], how="left",
-                                                             maintain_order="left")
+    result = keys.select("split", "input", "reference").join(
+        outputs, on=["split", "input"], how="left", maintain_order="left"
+    )
     for run_id in run_ids:
         if run_id not in result.columns:
             result = result.with_columns(pl.lit(None, pl.String).alias(run_id))

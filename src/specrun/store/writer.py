@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from .connection import artifact_root, connect
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def now() -> dt.datetime:

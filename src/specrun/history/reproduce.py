@@ -22,9 +22,9 @@ def stored_spec(store: Store, ref: str, overrides: Sequence[str] = ()) -> tuple[
     from ..spec import load_resolved
 
     run_id = resolve_run(store, ref)
-    row = store._q("SELECT spec_resolved, spec_path, spec_text FROM runs WHERE run_id = ?", [run_id]).row(
-        0, named=True
-    )
+    row = store._q(
+        "SELECT spec_resolved, spec_path, spec_text FROM runs WHERE run_id = ?", [run_id]
+    ).row(0, named=True)
     if not row["spec_resolved"]:
         raise StoreError(f"run {run_id} has no stored resolved spec to rerun")
     data = json.loads(row["spec_resolved"])
@@ -38,8 +38,15 @@ def stored_spec(store: Store, ref: str, overrides: Sequence[str] = ()) -> tuple[
     return run_id, spec
 
 
-def rerun(store: Store, ref: str, overrides: Sequence[str] = (), local: bool = False,
-          address: str | None = None, quiet: bool = True, verbose: bool = False) -> Any:
+def rerun(
+    store: Store,
+    ref: str,
+    overrides: Sequence[str] = (),
+    local: bool = False,
+    address: str | None = None,
+    quiet: bool = True,
+    verbose: bool = False,
+) -> Any:
     """Run ``ref`` again into the same store; the new run's ``parent_id`` is the old run.
 
     Returns the ``RunResult``; a deterministic spec on a CPU gives the same metrics.
@@ -47,5 +54,12 @@ def rerun(store: Store, ref: str, overrides: Sequence[str] = (), local: bool = F
     from ..execution import run_spec
 
     parent_id, spec = stored_spec(store, ref, overrides)
-    return run_spec(spec, store=os.fspath(store.path), mode="local" if local else "ray",
-                    address=address, parent_id=parent_id, quiet=quiet, verbose=verbose)
+    return run_spec(
+        spec,
+        store=os.fspath(store.path),
+        mode="local" if local else "ray",
+        address=address,
+        parent_id=parent_id,
+        quiet=quiet,
+        verbose=verbose,
+    )

@@ -1,0 +1,1 @@
+"""Mirror specrun runs into a local MLflow tracking store. See README.md."""

@@ -1,0 +1,114 @@
+"""The terminal view of one run for `specrun show`: rich renderables built from RunDetails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .details import RunDetails
+from .render import cell, duration, frame_table, status
+
+
+def show_view(details: RunDetails, flat_params: bool = False) -> list[Any]:
+    """Renderables in reading order: summary, spec or params, metrics, env, artifacts, samples."""
+    from rich.syntax import Syntax
+    from rich.table import Table
+
+    run = details.run
+    out: list[Any] = [_summary(details)]
+    if run.get("error"):
+        out.append(f"[red bold]error:[/] {cell(run['error'])}")
+        if run.get("traceback"):
+            out.append(
+                "[dim]the traceback is stored with the run: "
+                "specrun show --json | jq .run.traceback[/dim]"
+            )
+    if flat_params:
+        out.append(frame_table(details.params, "params", ["path", "type", "value"]))
+    else:
+        out.append("[bold]resolved spec[/bold] [dim](--params for the flat typed params)[/dim]")
+        out.append(
+            Syntax(
+                details.spec_yaml.rstrip(), "yaml", theme="ansi_dark", background_color="default"
+            )
+        )
+    out.append(_metrics(details))
+    env = details.environment
+    if env:
+        table = Table(title="environment", title_justify="left", show_header=False)
+        for key in ("python", "platform", "host", "cpu_count", "gpus", "git_commit", "git_dirty"):
+            table.add_row(key, cell(env.get(key)))
+        out.append(table)
+    if details.artifacts.height:
+        out.append(
+            frame_table(
+                details.artifacts.select("name", "kind", "bytes", "sha256"),
+                "artifacts",
+                numeric=["bytes"],
+            )
+        )
+    if details.samples.height:
+        out.append(
+            frame_table(
+                details.samples.select("split", "step", "input", "reference", "output"),
+                "samples (newest step)",
+            )
+        )
+    if details.children:
+        out.append(f"reruns of this run: {', '.join(details.children)}")
+    return out
+
+
+def _summary(details: RunDetails) -> Any:
+    from rich.table import Table
+
+    run = details.run
+    table = Table(
+        title=f"run {run['run_id']} · {run['name']}", title_justify="left", show_header=False
+    )
+    rows = [
+        ("status", status(run["status"])),
+        ("created", str(run["created_at"])[:19]),
+        ("duration", duration(run)),
+        ("seed", cell(run.get("seed"))),
+        ("spec", cell(run.get("spec_path"))),
+        ("overrides", " ".join(run.get("overrides") or []) or "–"),
+        ("spec hash", cell((run.get("spec_hash") or "")[:16])),
+        ("data fingerprint", cell((run.get("data_fingerprint") or "")[:16] or None)),
+        ("mode / host", f"{run.get('mode')} on {run.get('host')}"),
+        ("parent", cell(run.get("parent_id"))),
+        ("sweep", cell(run.get("sweep_id"))),
+        ("tags", ", ".join(run.get("tags") or []) or "–"),
+    ]
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def _metrics(details: RunDetails) -> Any:
+    from rich.table import Table
+
+    table = Table(title="metrics", title_justify="left")
+    for col, justify in (
+        ("split", "left"),
+        ("metric", "left"),
+        ("final", "right"),
+        ("at step", "right"),
+        ("best", "right"),
+        ("at step", "right"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    best = {(r["split"], r["name"]): r for r in details.best.iter_rows(named=True)}
+    for r in details.final.iter_rows(named=True):
+        b = best.get((r["split"], r["name"]), {})
+        arrow = {"min": " ↓", "max": " ↑"}.get(b.get("direction", ""), "")
+        table.add_row(
+            r["split"],
+            r["name"],
+            cell(r["value"]),
+            cell(r["step"]),
+            cell(b.get("value")) + arrow,
+            cell(b.get("step")),
+        )
+    if not details.final.height:
+        table.add_row("–", "[dim]no metric logged yet[/dim]", "", "", "", "")
+    return table
