@@ -126,6 +126,9 @@ class RunContext:
         self.metrics = metric_components or []
         self._sink = sink
         self._progress_n = 0
+        self.evaluated: set[tuple[str, int]] = set()  # (split, step) already evaluated
+        # Caches that outlive a run (augmented data, converted datasets), per machine.
+        self.cache_dir = Path(os.environ.get("SPECRUN_CACHE") or Path.home() / ".cache" / "specrun")
         self.logged: dict[tuple[str, str], float] = {}
 
     # -- events ------------------------------------------------------------------
@@ -187,6 +190,7 @@ class RunContext:
         for k, v in preds.extra.items():
             if k.startswith("metric:"):
                 results[k[len("metric:"):]] = float(v)
+        self.evaluated.add((preds.split, self.step if step is None else int(step)))
         if results:
             self.log_metrics(results, step=step, split=preds.split)
             self.report({f"{preds.split}/{k}": v for k, v in results.items()})

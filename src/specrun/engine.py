@@ -77,6 +77,8 @@ def execute(spec: ResolvedSpec, ctx: RunContext) -> dict[str, float]:
     final: dict[str, float] = {}
     if ctx.metrics or hasattr(trainer, "predict"):
         for split in ("eval", "test"):
+            if (split, ctx.step) in ctx.evaluated:
+                continue  # the trainer already evaluated this split at the last step
             if split in dataset.splits and len(dataset.splits[split]) and hasattr(trainer, "predict"):
                 preds = trainer.predict(ctx, model, dataset, split)
                 if preds is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import shutil
@@ -35,12 +36,18 @@ def _git(*args: str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def collect() -> dict[str, Any]:
+@functools.lru_cache(maxsize=1)
+def _packages() -> dict[str, str]:
+    """Every installed distribution's version (read once per process: ~0.5 s for 400)."""
     packages = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"] if "Name" in dist.metadata else None
         if name:
             packages[name] = dist.version
+    return dict(sorted(packages.items(), key=lambda kv: kv[0].lower()))
+
+
+def collect() -> dict[str, Any]:
     commit = _git("rev-parse", "HEAD")
     dirty = None
     if commit:
@@ -54,5 +61,5 @@ def collect() -> dict[str, Any]:
         "gpus": gpu_names(),
         "git_commit": commit,
         "git_dirty": dirty,
-        "packages": dict(sorted(packages.items(), key=lambda kv: kv[0].lower())),
+        "packages": _packages(),
     }

@@ -15,7 +15,7 @@ import pluggy
 
 from . import hookspecs
 from .components import SECTIONS, Component
-from .errors import UserError, did_you_mean
+from .errors import UserError, did_you_mean  # noqa: F401
 
 ENTRY_POINT_GROUP = "specrun"
 
@@ -103,16 +103,15 @@ def _collect_components(pm: pluggy.PluginManager, registry: Registry) -> None:
             key = (component.section, component.kind)
             other = registry.components.get(key)
             if other is not None and other.plugin != _name:
-                raise UserError(
-                    f"{component.section} kind {component.kind!r} is registered twice: by plugin "
-                    f"{other.plugin!r} ({other.package}) and {_name!r} ({_pkg})"
-                )
+                # Keep the first and report the clash: one bad plugin must not break every command.
+                registry.broken.append(BrokenPlugin(
+                    _name, _pkg, f"{component.section} kind {component.kind!r} is already registered "
+                    f"by plugin {other.plugin!r} ({other.package}); this one was ignored", ""))
+                return
             registry.components[key] = component
 
         try:
             impl.function(register=register)
-        except UserError:
-            raise
         except Exception as exc:  # noqa: BLE001
             registry.broken.append(BrokenPlugin(name, package, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
 

@@ -279,7 +279,8 @@ def _pydantic_issues(exc: ValidationError, prefix: PathKey, loc: _Located, model
             known = _known_keys(model, path[len(prefix):-1]) if model is not None else []
             msg = f"unknown key {key!r}{did_you_mean(str(key), known)}"
             if known:
-                msg += f"; expected one of: {', '.join(known)}"
+                shown = known if len(known) <= 15 else known[:15] + [f"... ({len(known) - 15} more)"]
+                msg += f"; expected one of: {', '.join(shown)}"
         elif etype == "missing":
             msg = f"required key {path[-1]!r} is missing"
         else:

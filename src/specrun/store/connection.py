@@ -3,8 +3,10 @@ other processes can take turns while a run is in flight."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,9 +40,8 @@ def _is_lock_error(exc: Exception) -> bool:
 _checked: set[tuple[str, bool]] = set()
 
 
-@contextmanager
-def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived connection. Writers create and migrate the store; readers need it."""
+def _open(path: Path, write: bool) -> duckdb.DuckDBPyConnection:
+    """Open the file (waiting out another process's lock) and check the schema version."""
     if not write and not path.exists():
         raise StoreError(
             f"no run store at {path}: it is created by the first `specrun run` "
@@ -49,7 +50,7 @@ def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     if write:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + LOCK_WAIT_S
-    delay = 0.01
+    delay = 0.005
     while True:
         try:
             db = duckdb.connect(str(path), read_only=not write)
@@ -59,8 +60,9 @@ def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
                 if _is_lock_error(exc):
                     raise StoreError(f"the run store {path} stayed locked by another process for {LOCK_WAIT_S:.0f}s") from None
                 raise StoreError(f"cannot open the run store {path}: {exc}") from None
+            # Short sleeps: a writer releases its lock for a moment every second.
             time.sleep(delay * (1 + random.random()))
-            delay = min(delay * 2, 0.5)
+            delay = min(delay * 2, 0.05)
     try:
         key = (str(path.resolve()), write)
         if key not in _checked:
@@ -76,6 +78,119 @@ def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
             elif not names:
                 raise StoreError(f"{path} is not a specrun run store (no schema)")
             _checked.add(key)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+@contextmanager
+def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection. Writers create and migrate the store; readers need it.
+
+    Writes inside this process go through the shared write lease, so a reader here never
+    collides with the process's own writer.
+    """
+    if write:
+        with write_lease(path).connection() as db:
+            yield db
+        return
+    lease = _leases.get(str(Path(path).resolve()))
+    if lease is not None:
+        lease.release()  # our own writer must not lock out our own reader
+    db = _open(path, write=False)
+    try:
         yield db
     finally:
         db.close()
+
+
+class WriteLease:
+    """One write connection per store file per process.
+
+    Opening a DuckDB file costs 15 ms or more, so a busy writer keeps its connection, but
+    only for MAX_HOLD_S at a time and never past IDLE_S without use: other processes'
+    readers (``specrun runs`` during a run) get the file between holds.
+    """
+
+    MAX_HOLD_S = 1.0
+    IDLE_S = 0.2
+    GAP_S = 0.1
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._db: duckdb.DuckDBPyConnection | None = None
+        self._opened = 0.0
+        self._used = 0.0
+        self._closer: threading.Thread | None = None
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            now = time.monotonic()
+            if self._db is not None and now - self._opened > self.MAX_HOLD_S:
+                self._close()
+                time.sleep(self.GAP_S)
+            if self._db is None:
+                self._db = _open(self.path, write=True)
+                self._opened = time.monotonic()
+                self._start_closer()
+            try:
+                yield self._db
+            except BaseException:
+                self._close()  # discards a half-done transaction with the connection
+                raise
+            finally:
+                self._used = time.monotonic()
+
+    def release(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            finally:
+                self._db = None
+
+    def _start_closer(self) -> None:
+        if self._closer is not None and self._closer.is_alive():
+            return
+        self._closer = threading.Thread(target=self._close_when_idle, name="specrun-store-lease", daemon=True)
+        self._closer.start()
+
+    def _close_when_idle(self) -> None:
+        while True:
+            time.sleep(self.IDLE_S / 2)
+            if not self._lock.acquire(blocking=False):
+                continue
+            try:
+                if self._db is None:
+                    return
+                now = time.monotonic()
+                if now - self._used > self.IDLE_S or now - self._opened > self.MAX_HOLD_S:
+                    self._close()
+                    return
+            finally:
+                self._lock.release()
+
+
+_leases: dict[str, WriteLease] = {}
+_leases_lock = threading.Lock()
+
+
+def write_lease(path: Path) -> WriteLease:
+    key = str(Path(path).resolve())
+    with _leases_lock:
+        lease = _leases.get(key)
+        if lease is None:
+            lease = _leases[key] = WriteLease(Path(path))
+        return lease
+
+
+@atexit.register
+def _release_all() -> None:
+    for lease in list(_leases.values()):
+        lease.release()

@@ -61,8 +61,10 @@ class StoreWriter:
         self.path = Path(path)
         self.flush_every_s = flush_every_s
         self.flush_rows = flush_rows
-        self._metrics: list[tuple[str, str, str, int, float | None, dt.datetime]] = []
+        # Columns, not row tuples: a million points cost a million appends, not tuples.
+        self._cols: tuple[list[Any], ...] = ([], [], [], [], [], [])
         self._last_flush = time.monotonic()
+        self._reconciled = False
         self.artifacts = artifact_root(self.path)
 
     # -- runs -------------------------------------------------------------------
@@ -72,7 +74,9 @@ class StoreWriter:
         data = spec.data
         params = [_param_row(run_id, p, v) for p, v in flatten_params(data) if p]
         with connect(self.path, write=True) as db:
-            self._reconcile_dead(db)
+            if not self._reconciled:
+                self._reconcile_dead(db)
+                self._reconciled = True
             db.execute("BEGIN TRANSACTION")
             db.execute(
                 """INSERT INTO runs (run_id, name, status, created_at, description, tags, spec_path, spec_text,
@@ -83,7 +87,19 @@ class StoreWriter:
                  json.dumps(plugin_versions or {}), parent_id, sweep_id, mode, socket.gethostname(), os.getpid()],
             )
             if params:
-                db.executemany("INSERT INTO params VALUES (?, ?, ?, ?, ?, ?, ?, ?)", params)
+                # One Arrow insert: executemany costs a round trip per row.
+                cols = list(zip(*params, strict=True))
+                table = pa.table({
+                    "run_id": pa.array(cols[0], pa.string()), "path": pa.array(cols[1], pa.string()),
+                    "type": pa.array(cols[2], pa.string()), "value_num": pa.array(cols[3], pa.float64()),
+                    "value_int": pa.array(cols[4], pa.int64()), "value_bool": pa.array(cols[5], pa.bool_()),
+                    "value_str": pa.array(cols[6], pa.string()), "value_json": pa.array(cols[7], pa.string()),
+                })
+                db.register("new_params", table)
+                try:
+                    db.execute("INSERT INTO params SELECT * FROM new_params")
+                finally:
+                    db.unregister("new_params")
             if env is not None:
                 db.execute(
                     "INSERT INTO environment VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -98,8 +114,8 @@ class StoreWriter:
             db.execute("UPDATE runs SET data_fingerprint = ? WHERE run_id = ?", [fingerprint, run_id])
 
     def finish_run(self, run_id: str, status: str, error: str | None = None, traceback: str | None = None) -> None:
-        self.flush()
         with connect(self.path, write=True) as db:
+            self._flush_into(db)
             db.execute(
                 """UPDATE runs SET status = ?, ended_at = ?, error = ?, traceback = ?,
                    duration_s = date_diff('millisecond', created_at, ?) / 1000.0 WHERE run_id = ?""",
@@ -122,18 +138,30 @@ class StoreWriter:
     # -- metrics ------------------------------------------------------------------
     def log_metrics(self, run_id: str, split: str, values: dict[str, float | None], step: int) -> None:
         ts = now()
+        runs, splits, names, steps, vals, tss = self._cols
+        step = int(step)
         for name, value in values.items():
-            v = None if value is None else float(value)
-            self._metrics.append((run_id, split, name, int(step), v, ts))
-        if len(self._metrics) >= self.flush_rows or time.monotonic() - self._last_flush >= self.flush_every_s:
+            runs.append(run_id)
+            splits.append(split)
+            names.append(name)
+            steps.append(step)
+            vals.append(None if value is None else float(value))
+            tss.append(ts)
+        if len(runs) >= self.flush_rows or time.monotonic() - self._last_flush >= self.flush_every_s:
             self.flush()
 
     def flush(self) -> None:
-        self._last_flush = time.monotonic()
-        if not self._metrics:
+        if not self._cols[0]:
+            self._last_flush = time.monotonic()
             return
-        rows, self._metrics = self._metrics, []
-        cols = list(zip(*rows, strict=True))
+        with connect(self.path, write=True) as db:
+            self._flush_into(db)
+
+    def _flush_into(self, db: Any) -> None:
+        self._last_flush = time.monotonic()
+        if not self._cols[0]:
+            return
+        cols, self._cols = self._cols, ([], [], [], [], [], [])
         table = pa.table(
             {
                 "run_id": pa.array(cols[0], pa.string()),
@@ -144,9 +172,10 @@ class StoreWriter:
                 "ts": pa.array(cols[5], pa.timestamp("us")),
             }
         )
-        with connect(self.path, write=True) as db:
-            db.register("new_metrics", table)
+        db.register("new_metrics", table)
+        try:
             db.execute("INSERT INTO metrics SELECT * FROM new_metrics")
+        finally:
             db.unregister("new_metrics")
 
     # -- samples and artifacts ---------------------------------------------------
