@@ -1,0 +1,72 @@
+"""Registration module named by the ``hf_text`` entry point.
+
+Imports pydantic and specrun only: every factory is a "module:attr" string, so torch,
+transformers and gensim load when a run starts, never at ``specrun validate``/``--help``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from specrun import Component, hookimpl
+
+from .params_augment import (
+    BackTranslationParams,
+    EdaParams,
+    HanjaToHangulParams,
+    OversampleParams,
+    RegexCleanParams,
+    UnicodeNormalizeParams,
+)
+from .params_data import GeneratedPoemsParams, KoreanHeadlinesParams
+from .params_models import (
+    CausalLMParams,
+    CausalLMTrainerParams,
+    ClassifierTrainerParams,
+    DistinctNParams,
+    EnsembleParams,
+    HfClassifierParams,
+)
+
+PKG = "specrun_hf_text"
+# Model kinds whose runs this plugin can load back with specrun.load_model(run_id).
+LOADABLE_MODEL_KINDS = ("hf_classifier", "hf_causal_lm")
+
+COMPONENTS = [
+    ("data", "korean_headlines", KoreanHeadlinesParams, "data_headlines:KoreanHeadlines"),
+    ("data", "generated_poems", GeneratedPoemsParams, "data_poems:GeneratedPoems"),
+    ("augment", "unicode_normalize", UnicodeNormalizeParams, "preprocess:UnicodeNormalize"),
+    ("augment", "regex_clean", RegexCleanParams, "preprocess:RegexClean"),
+    ("augment", "hanja_to_hangul", HanjaToHangulParams, "preprocess:HanjaToHangul"),
+    ("augment", "oversample", OversampleParams, "oversample:Oversample"),
+    ("augment", "eda", EdaParams, "eda:Eda"),
+    ("augment", "back_translation", BackTranslationParams, "back_translation:BackTranslation"),
+    ("model", "hf_classifier", HfClassifierParams, "classifier:HfClassifier"),
+    ("trainer", "hf_classifier_trainer", ClassifierTrainerParams, "classifier:ClassifierTrainer"),
+    ("model", "ensemble", EnsembleParams, "ensemble:Ensemble"),
+    ("model", "hf_causal_lm", CausalLMParams, "causal_lm:HfCausalLM"),
+    ("trainer", "hf_causal_lm_trainer", CausalLMTrainerParams, "causal_lm:CausalLMTrainer"),
+    ("metrics", "distinct_n", DistinctNParams, "text_metrics:DistinctN"),
+]
+
+
+@hookimpl
+def register_components(register: Any) -> None:
+    for section, kind, params, factory in COMPONENTS:
+        register(Component(section, kind, params, f"{PKG}.{factory}"))
+
+
+@hookimpl
+def load_model(run: Any, artifact_dir: Any) -> Any:
+    """Load a classifier or causal LM trained by this plugin; None for anyone else's run."""
+    import json
+
+    spec = run.get("spec_resolved") if isinstance(run, dict) else None
+    if isinstance(spec, str):
+        spec = json.loads(spec)
+    kind = ((spec or {}).get("model") or {}).get("kind")
+    if kind not in LOADABLE_MODEL_KINDS:
+        return None
+    from .saved_models import load_saved_model
+
+    return load_saved_model(kind, artifact_dir, run.get("run_id", "?"))

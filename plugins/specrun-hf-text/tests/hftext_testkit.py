@@ -1,0 +1,132 @@
+"""Helpers of the specrun-hf-text tests (a uniquely named module: the test suites of several
+plugins may run in one pytest session, where a bare `conftest` import would be ambiguous)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+PLUGIN_ROOT = Path(__file__).resolve().parents[1]
+REPO = PLUGIN_ROOT.parents[1]
+SPECS = REPO / "specs"
+
+# specs/classify_bert.yaml made small enough to learn in seconds on one thread.
+CLASSIFIER_FAST = [
+    "data.rows=360",
+    "data.difficulty=0.2",
+    "data.imbalance=1.0",
+    "data.topics=4",
+    "model.config.hidden_dropout_prob=0.0",
+    "model.config.attention_probs_dropout_prob=0.0",
+    "model.max_length=32",
+    "trainer.lr=1e-3",
+    "trainer.batch_size=16",
+    "trainer.epochs=6",
+    "trainer.threads=1",
+    "resources.cpus=1",
+]
+# specs/poetry_gpt2.yaml, small.
+POETRY_FAST = [
+    "data.rows=300",
+    "model.config.n_embd=48",
+    "model.config.n_layer=1",
+    "model.config.n_head=2",
+    "model.tokenizer.vocab_size=400",
+    "model.max_length=64",
+    "trainer.epochs=3",
+    "trainer.lr=3e-3",
+    "trainer.prompts=8",
+    "trainer.decoding.max_new_tokens=48",
+    "trainer.threads=1",
+    "resources.cpus=1",
+]
+
+
+@contextlib.contextmanager
+def isolated_env(root: Path) -> Iterator[None]:
+    """What the autouse fixture does, for module-scoped fixtures (they set up before it)."""
+    import pytest
+    from specrun import plugins
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SPECRUN_CACHE", str(root / "cache"))
+        mp.setenv("SPECRUN_PLUGINS", "hf_text")
+        mp.setenv("SPECRUN_QUIET", "1")
+        plugins.reset()
+        try:
+            yield
+        finally:
+            plugins.reset()
+
+
+def headlines(rows: int = 120, seed: int = 1, **kw):
+    """The korean_headlines data kind's Dataset, loaded directly."""
+    from specrun_hf_text.data_headlines import KoreanHeadlines
+    from specrun_hf_text.params_data import KoreanHeadlinesParams
+
+    class Ctx:
+        spec: dict = {}
+
+    Ctx.seed = seed
+    return KoreanHeadlines(KoreanHeadlinesParams(rows=rows, **kw)).load(Ctx())
+
+
+def write_spec(directory: Path, text: str, name: str = "spec.yaml") -> Path:
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "specrun.cli", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        cwd=cwd or REPO,
+        timeout=timeout,
+    )
+
+
+def metric(store, run_id: str, name: str, split: str | None = None, first: bool = False) -> float:
+    """The last (or first) logged value of a metric."""
+    import polars as pl
+
+    m = store.metrics(run_id, name)
+    if split:
+        m = m.filter(pl.col("split") == split)
+    assert m.height, f"run {run_id} logged no {split or ''}/{name}"
+    m = m.sort("step")
+    return float(m["value"][0] if first else m["value"][-1])
+
+
+class ListSink:
+    """Collects a RunContext's events, for calling a component directly."""
+
+    def __init__(self):
+        self.events = []
+
+    def __call__(self, event):
+        self.events.append(event)
+
+    def metrics(self) -> dict[str, float]:
+        out = {}
+        for e in self.events:
+            if e[0] == "metrics":
+                out.update(e[2])
+        return out
+
+
+def make_ctx(tmp_path: Path, seed: int = 0):
+    from specrun import RunContext
+
+    sink = ListSink()
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    return RunContext("test", {"seed": seed}, sink, work), sink
