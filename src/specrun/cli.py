@@ -113,12 +113,13 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 @store_option
 @click.option("-q", "--quiet", is_flag=True, help="no progress output")
 @click.option("-v", "--verbose", is_flag=True, help="show worker and framework logs")
+@click.option("--no-sweep", is_flag=True, help="run the spec once, ignoring its sweep: section")
 def run(spec: str, overrides: tuple[str, ...], local: bool, address: str | None, store: str | None,
-        quiet: bool, verbose: bool) -> None:
+        quiet: bool, verbose: bool, no_sweep: bool) -> None:
     """Run an experiment: data -> augment -> model -> trainer -> metrics, recorded in the store."""
     from .spec import load_spec
 
-    resolved = load_spec(spec, overrides)
+    resolved = load_spec(spec, (*overrides, "sweep=null") if no_sweep else overrides)
     signal.signal(signal.SIGTERM, _on_sigterm)
     if resolved.data.get("sweep"):
         try:
