@@ -119,6 +119,8 @@ def run(spec: str, overrides: tuple[str, ...], local: bool, address: str | None,
     """Run an experiment: data -> augment -> model -> trainer -> metrics, recorded in the store."""
     from .spec import load_spec
 
+    if verbose:
+        os.environ["SPECRUN_VERBOSE"] = "1"  # reaches Ray workers: plugins keep framework logs on
     resolved = load_spec(spec, (*overrides, "sweep=null") if no_sweep else overrides)
     signal.signal(signal.SIGTERM, _on_sigterm)
     if resolved.data.get("sweep"):
