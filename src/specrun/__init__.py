@@ -39,11 +39,20 @@ def load_spec(path: str, overrides: list[str] | tuple[str, ...] = ()) -> Any:
 
 def run(spec: str | Any, overrides: list[str] | tuple[str, ...] = (), store: str | None = None,
         local: bool = False, address: str | None = None, quiet: bool = True) -> Any:
-    """Run a spec (a path or a loaded spec) and return its ``RunResult``."""
+    """Run a spec (a path or a loaded spec): one run's ``RunResult``, or for a spec with a
+    ``sweep:`` or ``cv:`` section the sweep's or cross-validation's result."""
     from .execution import run_spec
 
     if isinstance(spec, str) or hasattr(spec, "__fspath__"):
         spec = load_spec(str(spec), overrides)
+    if spec.data.get("sweep"):
+        from .sweep import run_sweep
+
+        return run_sweep(spec, store=store, address=address, quiet=quiet)
+    if spec.data.get("cv"):
+        from .cv import run_cv
+
+        return run_cv(spec, store=store, mode="local" if local else "ray", address=address, quiet=quiet)
     return run_spec(spec, store=store, mode="local" if local else "ray", address=address, quiet=quiet)
 
 

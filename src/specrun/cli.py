@@ -124,11 +124,17 @@ def run(spec: str, overrides: tuple[str, ...], local: bool, address: str | None,
     resolved = load_spec(spec, (*overrides, "sweep=null") if no_sweep else overrides)
     signal.signal(signal.SIGTERM, _on_sigterm)
     if resolved.data.get("sweep"):
-        try:
-            from .sweep import run_sweep
-        except ImportError:
-            raise UserError("this spec has a sweep: section, but sweeps are not available in this version") from None
-        run_sweep(resolved, store=store, address=address, quiet=quiet, verbose=verbose)
+        from .sweep import run_sweep
+        from .sweep_commands import exit_for_sweep
+
+        exit_for_sweep(run_sweep(resolved, store=store, address=address, quiet=quiet, verbose=verbose), spec)
+        return
+    if resolved.data.get("cv"):
+        from .cv import run_cv
+        from .sweep_commands import exit_for_cv
+
+        exit_for_cv(run_cv(resolved, store=store, mode="local" if local else "ray", address=address,
+                           quiet=quiet, verbose=verbose))
         return
     from .execution import run_spec
 

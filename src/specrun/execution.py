@@ -172,6 +172,10 @@ class EventRecorder:
             self.display.log(event[1])
         elif kind == "fingerprint":
             self.writer.set_fingerprint(run_id, event[1])
+        elif kind == "node":  # which cluster node ran it (sent by the worker at start)
+            from .placement import record_node
+
+            record_node(self.writer.path, run_id, event[1])
         elif kind == "report":
             if self.on_report is not None:
                 self.on_report(event[1], event[2])
@@ -218,7 +222,9 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
             if ray is None:
                 from .worker import run_pipeline
 
-                outcome = run_pipeline(spec.data, run_id, recorder, "cpu", local=True, spec_path=spec.path)
+                gpus = float(spec.data.get("resources", {}).get("gpus", 0))
+                device = "cuda" if gpus > 0 else "cpu"  # check_local_resources saw the GPU
+                outcome = run_pipeline(spec.data, run_id, recorder, device, local=True, spec_path=spec.path)
             else:
                 outcome = _run_in_actor(ray, spec, run_id, recorder)
     except KeyboardInterrupt:
@@ -236,12 +242,9 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
                      bool(outcome.get("user_error")), time.monotonic() - started, recorder.artifacts)
 
 
-def _run_in_actor(ray: Any, spec: ResolvedSpec, run_id: str, recorder: EventRecorder) -> dict[str, Any]:
-    from ray.exceptions import RayActorError
-
-    from .worker import RunWorker
-
-    res = spec.data.get("resources", {})
+def actor_options(spec_data: dict[str, Any]) -> dict[str, Any]:
+    """Ray options of a ``RunWorker`` actor: the spec's resources (shared with cv folds)."""
+    res = spec_data.get("resources", {})
     options: dict[str, Any] = {
         "num_cpus": float(res.get("cpus", 1)),
         "num_gpus": float(res.get("gpus", 0)),
@@ -254,7 +257,15 @@ def _run_in_actor(ray: Any, spec: ResolvedSpec, run_id: str, recorder: EventReco
         options["resources"] = dict(res["custom"])
     env = {k: v for k, v in os.environ.items() if k.startswith(("SPECRUN_", "HF_", "TRANSFORMERS_", "YOLO_", "TF_"))}
     options["runtime_env"] = {"env_vars": env} if env else None
-    actor = ray.remote(RunWorker).options(**options).remote()
+    return options
+
+
+def _run_in_actor(ray: Any, spec: ResolvedSpec, run_id: str, recorder: EventRecorder) -> dict[str, Any]:
+    from ray.exceptions import RayActorError
+
+    from .worker import RunWorker
+
+    actor = ray.remote(RunWorker).options(**actor_options(spec.data)).remote()
     try:
         ref = actor.run.remote(spec.data, run_id, spec.path)
         try:

@@ -142,6 +142,15 @@ def m001_initial(db: duckdb.DuckDBPyConnection) -> None:
     db.execute("CREATE INDEX metrics_run ON metrics (run_id, name)")
 
 
+@migration
+def m002_trials_folds_nodes(db: duckdb.DuckDBPyConnection) -> None:
+    """Where a run executed (a cluster has many nodes, often one hostname on loopback) and
+    which sweep trial or cross-validation fold it was."""
+    for column, kind in (("trial_index", "INTEGER"), ("cv_fold", "INTEGER"), ("node_id", "VARCHAR"),
+                         ("node_ip", "VARCHAR"), ("node_host", "VARCHAR")):
+        db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+
+
 def applied(db: duckdb.DuckDBPyConnection) -> list[str]:
     exists = db.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"

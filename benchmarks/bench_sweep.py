@@ -1,0 +1,163 @@
+"""Sweep benchmarks on the builtin bow_softmax model (standalone; CPU only).
+
+1. Parallel efficiency: the same N short trials as a sweep with every core busy, as a sweep
+   one trial at a time (max_concurrent: 1), and one by one in-process (no Ray) — trials/min.
+2. ASHA vs FIFO on the same space and budget (num_samples, epochs): compute used (epochs
+   trained, summed over trials), wall time, and the best eval accuracy reached.
+
+    python benchmarks/bench_sweep.py            # reduced: about 2 minutes on 2 idle cores
+    python benchmarks/bench_sweep.py --full     # more trials and epochs
+
+Ray starts once (not counted); results go to a temporary store; a JSON summary ends the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SPEC = """
+name: bench-sweep
+seed: 11
+data: {{kind: generated_topics, rows: {rows}, noise: 0.35, split: {{eval: 0.2, stratify: label}}}}
+model: {{kind: bow_softmax, epochs: {epochs}, features: 1024, samples: 0}}
+metrics: [{{kind: accuracy}}]
+resources: {{cpus: 1}}
+sweep:
+  metric: accuracy
+  num_samples: {samples}
+{extra}
+  space:
+    model.lr: {{loguniform: [0.003, 3.0]}}
+    model.l2: {{choice: [0.0, 0.0001, 0.001]}}
+"""
+
+
+def write(tmp: Path, name: str, **fmt: object) -> Path:
+    path = tmp / f"{name}.yaml"
+    path.write_text(SPEC.format(**fmt), encoding="utf-8")
+    return path
+
+
+def sweep(path: Path, store: Path) -> tuple[float, object]:
+    from specrun.spec import load_spec
+    from specrun.sweep import run_sweep
+
+    start = time.perf_counter()
+    result = run_sweep(load_spec(path), store=str(store), quiet=True, print_result=False)
+    return time.perf_counter() - start, result
+
+
+def epochs_trained(store: Path, sweep_id: str) -> int:
+    import specrun
+
+    df = specrun.open_store(str(store)).query(
+        """SELECT coalesce(sum(e), 0) AS n FROM (
+             SELECT max(m.step) AS e FROM metrics m JOIN runs r USING (run_id)
+           WHERE r.sweep_id = ? AND m.split = 'train' AND m.name = 'loss' GROUP BY m.run_id)""",
+        [sweep_id],
+    )
+    return int(df["n"][0])
+
+
+def parallel_efficiency(tmp: Path, trials: int, epochs: int, rows: int) -> dict:
+    from specrun.execution import run_spec
+    from specrun.spec import load_spec
+    from specrun.sweep_space import build_plan
+
+    out: dict = {"trials": trials, "epochs": epochs, "cores": os.cpu_count()}
+    sweep(write(tmp, "warmup", rows=200, epochs=1, samples=2, extra=""), tmp / "warmup.duckdb")
+    for label, extra in (("one_at_a_time", "  max_concurrent: 1"), ("parallel", "")):
+        path = write(tmp, label, rows=rows, epochs=epochs, samples=trials, extra=extra)
+        wall, result = sweep(path, tmp / f"{label}.duckdb")
+        assert result.status == "finished", result.error
+        out[label] = {
+            "wall_s": round(wall, 1),
+            "trials_per_min": round(trials / wall * 60, 1),
+            "peak_running": result.peak_running,
+        }
+    plan = build_plan(
+        load_spec(write(tmp, "inproc", rows=rows, epochs=epochs, samples=trials, extra=""))
+    )
+    start = time.perf_counter()
+    for values in plan.trials:  # the same trials, in-process, no Ray
+        result = run_spec(
+            plan.trial_spec(values), store=str(tmp / "inproc.duckdb"), mode="local", quiet=True
+        )
+        assert result.status == "finished", result.error
+    wall = time.perf_counter() - start
+    out["in_process_sequential"] = {
+        "wall_s": round(wall, 1),
+        "trials_per_min": round(trials / wall * 60, 1),
+    }
+    out["speedup_parallel_vs_one_at_a_time"] = round(
+        out["one_at_a_time"]["wall_s"] / out["parallel"]["wall_s"], 2
+    )
+    return out
+
+
+def asha_vs_fifo(tmp: Path, samples: int, epochs: int, rows: int) -> dict:
+    out: dict = {"num_samples": samples, "epochs": epochs}
+    for label, extra in (
+        ("fifo", "  scheduler: fifo"),
+        ("asha", "  scheduler: {asha: {grace_period: 2, reduction_factor: 2}}"),
+    ):
+        path = write(tmp, label, rows=rows, epochs=epochs, samples=samples, extra=extra)
+        store = tmp / f"{label}.duckdb"
+        wall, result = sweep(path, store)
+        statuses = [t["status"] for t in result.trials]
+        out[label] = {
+            "wall_s": round(wall, 1),
+            "epochs_trained": epochs_trained(store, result.sweep_id),
+            "epochs_budget": samples * epochs,
+            "best_eval_accuracy": round(result.best["value"], 4),
+            "stopped": statuses.count("stopped"),
+            "finished": statuses.count("finished"),
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="more trials and epochs")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ.setdefault("SPECRUN_QUIET", "1")
+    from specrun.execution import quiet_ray_env
+
+    quiet_ray_env()
+    import ray
+
+    ray.init(
+        num_cpus=os.cpu_count(),
+        include_dashboard=False,
+        logging_level=logging.ERROR,
+        log_to_driver=False,
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-sweep-") as d:
+            tmp = Path(d)
+            # trials of ~2 s (reduced) on an idle core: long enough that starting a trial's
+            # actor (~1-2 s) does not hide the parallelism
+            n, ep, rows = (16, 40, 4000) if args.full else (6, 25, 4000)
+            summary = {"parallel_efficiency": parallel_efficiency(tmp, n, ep, rows)}
+            print(json.dumps(summary["parallel_efficiency"], indent=1), flush=True)
+            s, ep2 = (24, 24) if args.full else (8, 12)
+            summary["asha_vs_fifo"] = asha_vs_fifo(tmp, s, ep2, 2000)
+            print(json.dumps(summary["asha_vs_fifo"], indent=1), flush=True)
+            summary["load_average"] = os.getloadavg()
+            print(json.dumps(summary))
+    finally:
+        ray.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""``specrun sweep`` and ``specrun cv``: thin commands over ``run_sweep`` and ``run_cv``.
+
+Imported by cli.py at start-up, so nothing heavy (ray, tune) is imported here at module level.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Any
+
+import click
+
+from .errors import UserError
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(click.style("error: ", fg="red", bold=True) + message, err=True)
+    sys.exit(code)
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def exit_for_sweep(result: Any, spec_path: str) -> None:
+    """Exit code of a sweep: 130 interrupted, 2 every trial failed on a user error, else 0."""
+    if result.status == "interrupted":
+        _fail(
+            f"sweep {result.sweep_id} interrupted; finished trials are kept. Continue with: "
+            f"specrun sweep {spec_path} --resume {result.sweep_id}",
+            130,
+        )
+    if result.status == "failed":
+        _fail(f"sweep {result.sweep_id} failed: {result.error}", 2 if result.user_error else 1)
+
+
+def exit_for_cv(result: Any) -> None:
+    if result.status == "interrupted":
+        _fail(f"cross-validation {result.run_id} interrupted", 130)
+    if result.status != "finished":
+        _fail(
+            f"cross-validation {result.run_id} failed: {result.error}",
+            2 if result.user_error else 1,
+        )
+
+
+def add_commands(cli: click.Group) -> None:
+    from .cli import override_option, store_option
+
+    @cli.command()
+    @click.argument("spec", type=click.Path())
+    @override_option
+    @click.option(
+        "--resume",
+        "resume",
+        default=None,
+        metavar="SWEEP_ID",
+        help="continue a sweep: finished trials are kept, failed and interrupted ones run again",
+    )
+    @click.option(
+        "--address", default=None, help="join an existing Ray cluster (default: $RAY_ADDRESS)"
+    )
+    @store_option
+    @click.option(
+        "-q", "--quiet", is_flag=True, help="no progress lines (the result table is still shown)"
+    )
+    @click.option("-v", "--verbose", is_flag=True, help="show each trial's logs and Tune's")
+    def sweep(
+        spec: str,
+        overrides: tuple[str, ...],
+        resume: str | None,
+        address: str | None,
+        store: str | None,
+        quiet: bool,
+        verbose: bool,
+    ) -> None:
+        """Run the spec's sweep: section on Ray Tune; every trial is a run in the store."""
+        from .spec import load_spec
+        from .sweep import run_sweep
+
+        resolved = load_spec(spec, overrides)
+        if not resolved.data.get("sweep"):
+            raise UserError(f"{spec} has no sweep: section (see specs/sweep_topics.yaml)")
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        result = run_sweep(
+            resolved, store=store, address=address, quiet=quiet, verbose=verbose, resume=resume
+        )
+        exit_for_sweep(result, spec)
+
+    @cli.command()
+    @click.argument("spec", type=click.Path())
+    @override_option
+    @click.option("--local", is_flag=True, help="run the folds one after another in this process")
+    @click.option(
+        "--address", default=None, help="join an existing Ray cluster (default: $RAY_ADDRESS)"
+    )
+    @store_option
+    @click.option(
+        "-q", "--quiet", is_flag=True, help="no progress lines (the result table is still shown)"
+    )
+    @click.option("-v", "--verbose", is_flag=True, help="show worker logs")
+    def cv(
+        spec: str,
+        overrides: tuple[str, ...],
+        local: bool,
+        address: str | None,
+        store: str | None,
+        quiet: bool,
+        verbose: bool,
+    ) -> None:
+        """Cross-validate: the spec's cv: section as K fold runs under one parent run."""
+        from .cv import run_cv
+        from .spec import load_spec
+
+        resolved = load_spec(spec, overrides)
+        if not resolved.data.get("cv"):
+            raise UserError(f"{spec} has no cv: section (see specs/cv_topics.yaml)")
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        result = run_cv(
+            resolved,
+            store=store,
+            mode="local" if local else "ray",
+            address=address,
+            quiet=quiet,
+            verbose=verbose,
+        )
+        exit_for_cv(result)
