@@ -53,8 +53,10 @@ STAMP="$( { echo "$ROOT"; "$PY" "$ROOT/scripts/requirements.py" --local; } | sha
 if [ "$(cat "$VENV/.checkout" 2>/dev/null)" != "$STAMP" ]; then
   args=()
   while read -r pkg; do args+=(-e "$pkg"); done < <("$PY" "$ROOT/scripts/requirements.py" --local)
-  "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation "${args[@]}" 2>&1 | grep -v "is ignored" >&2 || true
-  "$VENV/bin/python" -c "import specrun" || { log "error: could not install specrun from $ROOT"; exit 1; }
+  if ! "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation "${args[@]}" > "$VENV/editable.log" 2>&1; then
+    cat "$VENV/editable.log" >&2
+    log "error: could not install the packages of $ROOT"; exit 1
+  fi
   echo "$STAMP" > "$VENV/.checkout"
 fi
 echo "$VENV"

@@ -264,6 +264,9 @@ def _finish_parent(
             writer.log_metrics(parent.run_id, split, {name: mean, f"{name}_std": std}, step=0)
             metrics[key], metrics[f"{key}_std"] = mean, std
     writer.finish_run(parent.run_id, status, error)
+    from .store.connection import release_writes
+
+    release_writes()
     hooks.run_finished(run=parent, status=status, error=error)
     return CVResult(parent.run_id, spec.name, status, metrics, rows, error, user_error, duration)
 

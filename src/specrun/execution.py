@@ -237,6 +237,9 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
         try:
             writer.finish_run(run_id, outcome["status"], outcome.get("error"), outcome.get("traceback"))
         finally:
+            from .store.connection import release_writes
+
+            release_writes()
             hooks.run_finished(run=info, status=outcome["status"], error=outcome.get("error"))
     return RunResult(run_id, spec.name, outcome["status"], outcome.get("metrics", {}), outcome.get("error"),
                      bool(outcome.get("user_error")), time.monotonic() - started, recorder.artifacts)

@@ -211,6 +211,9 @@ def _run_trials(
             interrupted = True
             recorder.close_open("interrupted", "the sweep was interrupted (Ctrl-C or SIGTERM)")
         writer.flush()
+        from .store.connection import release_writes
+
+        release_writes()
         shutil.rmtree(storage, ignore_errors=True)
         try:
             ray.kill(collector)

@@ -88,17 +88,14 @@ def _open(path: Path, write: bool) -> duckdb.DuckDBPyConnection:
 def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection. Writers create and migrate the store; readers need it.
 
-    Writes inside this process go through the shared write lease, so a reader here never
-    collides with the process's own writer.
+    The run writer (``StoreWriter``) keeps a lease instead; a read-only connection here first
+    closes this process's own lease (DuckDB refuses two configurations in one process).
     """
-    if write:
-        with write_lease(path).connection() as db:
-            yield db
-        return
-    lease = _leases.get(str(Path(path).resolve()))
-    if lease is not None:
-        lease.release()  # our own writer must not lock out our own reader
-    db = _open(path, write=False)
+    if not write:
+        lease = _leases.get(str(Path(path).resolve()))
+        if lease is not None:
+            lease.release()
+    db = _open(path, write=write)
     try:
         yield db
     finally:
@@ -191,6 +188,8 @@ def write_lease(path: Path) -> WriteLease:
 
 
 @atexit.register
-def _release_all() -> None:
+def release_writes() -> None:
+    """Close this process's write connections: a finished run leaves the file free for any
+    reader at once (a raw ``duckdb.connect(read_only=True)`` included)."""
     for lease in list(_leases.values()):
         lease.release()

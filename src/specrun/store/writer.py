@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .connection import artifact_root, connect
+from .connection import artifact_root, write_lease
 
 UTC = dt.UTC
 
@@ -73,7 +73,7 @@ class StoreWriter:
                    plugin_versions: dict[str, str] | None = None) -> None:
         data = spec.data
         params = [_param_row(run_id, p, v) for p, v in flatten_params(data) if p]
-        with connect(self.path, write=True) as db:
+        with write_lease(self.path).connection() as db:
             if not self._reconciled:
                 self._reconcile_dead(db)
                 self._reconciled = True
@@ -110,11 +110,11 @@ class StoreWriter:
             db.execute("COMMIT")
 
     def set_fingerprint(self, run_id: str, fingerprint: str) -> None:
-        with connect(self.path, write=True) as db:
+        with write_lease(self.path).connection() as db:
             db.execute("UPDATE runs SET data_fingerprint = ? WHERE run_id = ?", [fingerprint, run_id])
 
     def finish_run(self, run_id: str, status: str, error: str | None = None, traceback: str | None = None) -> None:
-        with connect(self.path, write=True) as db:
+        with write_lease(self.path).connection() as db:
             self._flush_into(db)
             db.execute(
                 """UPDATE runs SET status = ?, ended_at = ?, error = ?, traceback = ?,
@@ -154,7 +154,7 @@ class StoreWriter:
         if not self._cols[0]:
             self._last_flush = time.monotonic()
             return
-        with connect(self.path, write=True) as db:
+        with write_lease(self.path).connection() as db:
             self._flush_into(db)
 
     def _flush_into(self, db: Any) -> None:
@@ -188,7 +188,7 @@ class StoreWriter:
             vals.append((run_id, split, step, int(r.get("idx", start + i)), _text(r.get("input")),
                          _text(r.get("reference")), _text(r.get("output")),
                          json.dumps(extra, ensure_ascii=False, default=str) if extra else None))
-        with connect(self.path, write=True) as db:
+        with write_lease(self.path).connection() as db:
             db.executemany("INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?)", vals)
 
     def save_artifact(self, run_id: str, name: str, data: bytes | Path, kind: str | None = None) -> dict[str, Any]:
@@ -209,7 +209,7 @@ class StoreWriter:
         size = dest.stat().st_size
         info = {"run_id": run_id, "name": name, "kind": kind, "path": rel.as_posix(),
                 "sha256": digest.hexdigest(), "bytes": size, "abs_path": str(dest)}
-        with connect(self.path, write=True) as db:
+        with write_lease(self.path).connection() as db:
             db.execute("DELETE FROM artifacts WHERE run_id = ? AND name = ?", [run_id, name])
             db.execute("INSERT INTO artifacts VALUES (?, ?, ?, ?, ?, ?, ?)",
                        [run_id, name, kind, rel.as_posix(), info["sha256"], size, now()])

@@ -1,0 +1,1 @@
+"""The from-scratch encoder-decoder Transformer: model, decoding and its model kind."""
