@@ -1,0 +1,90 @@
+"""The registration module named by the entry point: kinds, CLI commands, model loading.
+
+Light imports only (pydantic, specrun, click): torch, faiss and fastapi load when a run,
+`specrun serve` or `specrun chat` starts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from specrun import Component, hookimpl
+
+from .params import (
+    BiEncoderParams,
+    CrossEncoderParams,
+    GeneratedDialogueParams,
+    MrrParams,
+    PolyEncoderParams,
+    RetrievalMetricParams,
+    RetrievalTrainerParams,
+    RetrieveAndRerankParams,
+)
+
+MODEL_KINDS = ("bi_encoder", "poly_encoder", "cross_encoder", "retrieve_and_rerank")
+
+
+@hookimpl
+def register_components(register: Any) -> None:
+    pkg = "specrun_retrieval"
+    register(
+        Component(
+            "data", "generated_dialogue", GeneratedDialogueParams, f"{pkg}.data:GeneratedDialogue"
+        )
+    )
+    register(Component("model", "bi_encoder", BiEncoderParams, f"{pkg}.models:BiEncoderKind"))
+    register(Component("model", "poly_encoder", PolyEncoderParams, f"{pkg}.models:PolyEncoderKind"))
+    register(
+        Component("model", "cross_encoder", CrossEncoderParams, f"{pkg}.models:CrossEncoderKind")
+    )
+    register(
+        Component(
+            "model",
+            "retrieve_and_rerank",
+            RetrieveAndRerankParams,
+            f"{pkg}.models:RetrieveAndRerankKind",
+        )
+    )
+    register(
+        Component(
+            "trainer",
+            "retrieval_trainer",
+            RetrievalTrainerParams,
+            f"{pkg}.trainer:RetrievalTrainer",
+        )
+    )
+    register(
+        Component("metrics", "retrieval", RetrievalMetricParams, f"{pkg}.metrics:RetrievalMetric")
+    )
+    register(Component("metrics", "mrr", MrrParams, f"{pkg}.metrics:Mrr"))
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    from .serving.commands import chat, serve
+
+    cli.add_command(serve)
+    cli.add_command(chat)
+
+
+@hookimpl
+def load_model(run: Any, artifact_dir: Any) -> Any:
+    """A run of one of our model kinds loads as a ``RetrievalBot``; others are not ours."""
+    if model_kind(run) not in MODEL_KINDS:
+        return None
+    from .artifacts import load_bot
+
+    return load_bot(artifact_dir, run_id=run["run_id"])
+
+
+def model_kind(run: Any) -> str | None:
+    """The model kind of a stored run (its resolved spec is canonical JSON)."""
+    import json
+
+    spec = run.get("spec_resolved") if isinstance(run, dict) else None
+    if not spec:
+        return None
+    try:
+        return (json.loads(spec).get("model") or {}).get("kind")
+    except (ValueError, AttributeError):
+        return None

@@ -1,0 +1,1 @@
+"""Serving a retrieval run: REST API (FastAPI + SQLAlchemy) and a terminal chat."""

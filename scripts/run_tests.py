@@ -1,0 +1,75 @@
+"""Run core's tests and each plugin's tests, each suite in its own pytest process.
+
+Every plugin keeps its own tests/ with its own conftest and pytest settings (as its author
+runs them: `cd plugins/X && pytest`); one process per suite keeps their helper modules
+apart. At the end: a table per suite and one line with the totals.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def suites() -> list[tuple[str, Path]]:
+    found = [("core", ROOT)]
+    for plugin in sorted((ROOT / "plugins").iterdir()):
+        if (plugin / "tests").is_dir():
+            found.append((plugin.name, plugin))
+    only = os.environ.get("SPECRUN_TEST_SUITES")
+    if only:
+        wanted = set(only.split(","))
+        found = [s for s in found if s[0] in wanted]
+    return found
+
+
+def counts(junit: Path) -> dict[str, int]:
+    total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    if not junit.exists():
+        return total
+    root = ET.parse(junit).getroot()
+    for suite in root.iter("testsuite"):
+        for key in total:
+            total[key] += int(suite.get(key, 0))
+    return total
+
+
+def main(args: list[str]) -> int:
+    filtered = any(a.startswith("-k") or a.startswith("-m") for a in args)
+    rows = []
+    failed_suites = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, cwd in suites():
+            junit = Path(tmp) / f"{name}.xml"
+            target = ["tests"] if name == "core" else []
+            cmd = [sys.executable, "-m", "pytest", *target, f"--junitxml={junit}", "-p", "no:cacheprovider", *args]
+            print(f"\n===== {name}: {' '.join(cmd[3:])}  (in {cwd.relative_to(ROOT) or '.'})", flush=True)
+            start = time.monotonic()
+            rc = subprocess.call(cmd, cwd=cwd)
+            took = time.monotonic() - start
+            c = counts(junit)
+            if rc not in (0, 5) or (rc == 5 and not filtered):
+                failed_suites.append(name)
+            rows.append((name, c, took, rc))
+    print("\n===== summary")
+    passed = failed = skipped = 0
+    for name, c, took, rc in rows:
+        p = c["tests"] - c["failures"] - c["errors"] - c["skipped"]
+        f = c["failures"] + c["errors"]
+        passed, failed, skipped = passed + p, failed + f, skipped + c["skipped"]
+        print(f"{name:22s} {p:4d} passed {f:3d} failed {c['skipped']:3d} skipped  {took:7.1f}s  exit {rc}")
+    if failed_suites:
+        print(f"failing suites: {', '.join(failed_suites)}")
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed_suites or failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
