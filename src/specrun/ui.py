@@ -66,7 +66,12 @@ def metrics_table(run_id: str, name: str, status: str, metrics: dict[str, float]
     table.add_column("split")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for key in sorted(metrics):
+    # What judges the run: every eval/test metric; of the training bookkeeping, the loss.
+    shown = [k for k in sorted(metrics) if not k.startswith("train/") or k == "train/loss"]
+    for key in shown:
         split, _, metric = key.partition("/")
         table.add_row(split, metric, f"{metrics[key]:.4g}")
+    hidden = len(metrics) - len(shown)
+    if hidden:
+        table.caption = f"{hidden} more training metric(s): specrun show {run_id}"
     return table
