@@ -99,8 +99,8 @@ class TrialRecorder(Callback):
         self._last_drain = time.monotonic()
         try:
             events = ray.get(self.collector.drain.remote())
-        except ActorUnavailableError:
-            return  # a transient network error: the events wait for the next step
+        except (ActorUnavailableError, ray.exceptions.RaySystemError, ray.exceptions.RpcError):
+            return  # a transient network error (a node just died): events wait for the next step
         for run_id, event in events:
             if event[0] == "trial_start":
                 _, trial_id, index, values = event
