@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .errors import ResourceError, UserError
@@ -290,7 +289,3 @@ def _run_in_actor(ray: Any, spec: ResolvedSpec, run_id: str, recorder: EventReco
         except Exception:  # noqa: BLE001 - already gone
             pass
         recorder.writer.flush()
-
-
-def default_store() -> Path:
-    return store_path(None)

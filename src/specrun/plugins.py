@@ -15,7 +15,7 @@ import pluggy
 
 from . import hookspecs
 from .components import SECTIONS, Component
-from .errors import UserError, did_you_mean  # noqa: F401
+from .errors import UserError, did_you_mean
 
 ENTRY_POINT_GROUP = "specrun"
 

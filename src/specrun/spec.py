@@ -345,7 +345,7 @@ def _resolve_space_path(data: dict[str, Any], path: PathKey) -> bool:
     return True
 
 
-def _check_sweep(data: dict[str, Any], raw: dict[str, Any], loc: _Located, issues: list[SpecIssue]) -> None:
+def _check_sweep(data: dict[str, Any], loc: _Located, issues: list[SpecIssue]) -> None:
     sweep = data.get("sweep") or {}
     for key in sweep.get("space", {}):
         try:
@@ -413,7 +413,7 @@ def validate(data: dict[str, Any], loc: _Located, spec_path: Path) -> tuple[dict
     out.update(resolved)
     if out.get("trainer") is None:
         out.pop("trainer", None)
-    _check_sweep(out, data, loc, issues)
+    _check_sweep(out, loc, issues)
     if issues:
         raise SpecError(issues)
     return out, components
