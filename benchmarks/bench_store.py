@@ -133,19 +133,19 @@ class ConnectionCounter:
         self.count = 0
 
     def __enter__(self) -> ConnectionCounter:
-        import specrun.store.writer as writer_module
+        import specrun.store.connection as connection_module
 
-        self._module, self._original = writer_module, writer_module.connect
+        self._module, self._original = connection_module, connection_module._open
 
         def counting(*args: Any, **kwargs: Any) -> Any:
             self.count += 1
             return self._original(*args, **kwargs)
 
-        writer_module.connect = counting
+        connection_module._open = counting  # what both connect() and the write lease call
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._module.connect = self._original
+        self._module._open = self._original
 
 
 def specrun_log(path: Path, plan: list[dict[str, Any]]) -> None:
