@@ -227,3 +227,110 @@ def test_optuna_search_when_installed(ray_local, tmp_path):
         assert t["status"] == "finished" and 0.01 <= t["values"]["model.lr"] <= 2.0
         assert t["values"]["model.l2"] in (0.0, 0.001)
     assert result.best_run_id == result.trials[0]["run_id"]
+
+
+def test_pbt_continues_weak_trials_from_a_strong_trials_checkpoint(ray_local, tmp_path):
+    """Two trials learn (lr 1.0, 0.6), two barely move (lr 0.002, 0.001). PBT must replace a
+    weak one by a copy of a strong one's model: a new run whose parent is the copied run,
+    whose metrics start after the copied step, at the copied model's accuracy."""
+    import json
+
+    store = str(tmp_path / "s.duckdb")
+    spec = load_spec(
+        spec_file(
+            tmp_path,
+            """
+  metric: accuracy
+  search: grid
+  scheduler: {pbt: {perturbation_interval: 2, quantile_fraction: 0.5, resample_probability: 0.0}}
+  space:
+    model.lr: {grid: [1.0, 0.6, 0.002, 0.001]}
+""",
+            epochs=10,
+            rows=400,
+            resources="{cpus: 0.5}",
+        )
+    )
+    result = run_sweep(spec, store=store, quiet=True, print_result=False)
+    assert result.status == "finished", result.error
+    assert sorted(t["trial_index"] for t in result.trials) == [0, 1, 2, 3]
+    assert all(t["status"] == "finished" for t in result.trials)
+
+    st = specrun.open_store(store)
+    runs = st.query(
+        "SELECT run_id, trial_index, parent_id, status, error, overrides FROM runs "
+        "WHERE sweep_id = ? ORDER BY created_at",
+        [result.sweep_id],
+    ).to_dicts()
+    by_id = {r["run_id"]: r for r in runs}
+    copies = [
+        r
+        for r in runs
+        if r["parent_id"] and by_id[r["parent_id"]]["trial_index"] != r["trial_index"]
+    ]
+    assert copies, f"PBT never exploited: {[(r['trial_index'], r['status']) for r in runs]}"
+
+    def accuracy(run_id):
+        return dict(st.metrics(run_id, "accuracy").select("step", "value").iter_rows())
+
+    assert all(r["parent_id"] in by_id for r in runs if r["parent_id"])  # real runs only
+    first_copy = copies[0]
+    assert first_copy["trial_index"] in (2, 3)  # the first to be replaced is a weak trial
+    assert by_id[first_copy["parent_id"]]["trial_index"] in (0, 1)  # by a strong one
+    grid = [1.0, 0.6, 0.002, 0.001]
+    for copy in copies:
+        donor = by_id[copy["parent_id"]]
+        mine, theirs = accuracy(copy["run_id"]), accuracy(donor["run_id"])
+        first = min(mine)
+        assert first > 0 and first - 1 in theirs  # continues after the copied step
+        # the copied weights came along: at once near the donor's accuracy
+        assert mine[first] >= theirs[first - 1] - 0.1
+        # the values came from the donor, perturbed one place along the grid
+        lr = json.loads(dict(o.split("=", 1) for o in copy["overrides"])["model.lr"])
+        donor_lr = json.loads(dict(o.split("=", 1) for o in donor["overrides"])["model.lr"])
+        assert abs(grid.index(lr) - grid.index(donor_lr)) <= 1
+        # the run it replaced is stopped, and says by what
+        replaced = [
+            r
+            for r in runs
+            if r["trial_index"] == copy["trial_index"] and r["error"] and copy["run_id"] in r["error"]
+        ]
+        assert len(replaced) == 1 and replaced[0]["status"] == "stopped"
+        assert "replaced by the pbt scheduler" in replaced[0]["error"]
+    # a trial paused to let others train, then resumed, stays one run: steps have no gaps
+    for r in runs:
+        steps = sorted(accuracy(r["run_id"]))
+        assert steps == list(range(steps[0], steps[-1] + 1))
+    weak_start = [r for r in runs if r["trial_index"] in (2, 3) and r["parent_id"] is None]
+    weak_best = max(max(accuracy(r["run_id"]).values()) for r in weak_start)
+    assert any(max(accuracy(c["run_id"]).values()) > weak_best + 0.2 for c in copies)
+    # the sweep's best is a finished run, with the strong accuracy
+    assert result.best["value"] > 0.8
+
+
+def test_pbt_refuses_a_trainer_that_saves_no_checkpoint(tmp_path):
+    from specrun.context import Predictions, RunContext
+    from specrun.errors import UserError
+
+    class PbtSink:  # what a PBT trial's sink says: every report wants the trainer's state
+        wants_checkpoint = True
+
+        def __init__(self):
+            self.events = []
+
+        def __call__(self, event):
+            self.events.append(event)
+
+    class Accuracy:
+        def compute(self, preds):
+            return {"accuracy": 0.5}
+
+    sink = PbtSink()
+    spec = {"seed": 0, "model": {"kind": "frozen_thing"}}
+    ctx = RunContext("r1", spec, sink, tmp_path, metric_components=[Accuracy()])
+    with pytest.raises(UserError, match="model kind 'frozen_thing' saves none"):
+        ctx.evaluate(Predictions("eval", outputs=["a"], references=["a"]))
+    ctx.checkpointable(lambda: {"w": 1})
+    ctx.step = 3
+    ctx.evaluate(Predictions("eval", outputs=["a"], references=["a"]))
+    assert sink.events[-1] == ("report", {"eval/accuracy": 0.5}, 3, {"w": 1})

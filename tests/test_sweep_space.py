@@ -120,8 +120,11 @@ def test_unknown_paths_and_unswept_sections_fail_at_load(tmp_path):
     [
         ("{asha: {grace: 1}}", "asha has no parameter 'grace'"),
         ("{asha: {grace_period: 5, max_t: 2}}", "asha rejects"),
-        ("pbt", "pbt copies a running trial's model"),
+        ("{pbt: {hyperparam_mutations: {}}}", "pbt has no parameter 'hyperparam_mutations'"),
+        ("{pbt: {time_attr: time_total_s}}", "pbt.time_attr: step"),
+        ("{pbt: {quantile_fraction: 0.9}}", "pbt rejects"),
         ("{kind: hyperband}", "unknown scheduler 'hyperband'"),
+        ("pbt\n  search: optuna", "pbt draws and perturbs its own population"),
     ],
 )
 def test_scheduler_params_are_checked(tmp_path, scheduler, message):
@@ -131,6 +134,30 @@ def test_scheduler_params_are_checked(tmp_path, scheduler, message):
             f"  metric: accuracy\n  scheduler: {scheduler}\n"
             "  space:\n    model.lr: {choice: [1]}\n",
         )
+
+
+def test_pbt_perturbs_the_swept_values_inside_their_bounds(tmp_path):
+    from specrun.sweep_space import build_scheduler
+
+    plan = plan_for(
+        tmp_path,
+        "  metric: accuracy\n  scheduler: {pbt: {perturbation_interval: 3}}\n  space:\n"
+        "    model.lr: {loguniform: [0.01, 1.0]}\n    model.epochs: {randint: [1, 4]}\n"
+        "    model.l2: {choice: [0.0, 0.001]}\n    resources.cpus: {choice: [1]}\n",
+    )
+    pbt = build_scheduler(plan, nested=True)
+    assert pbt._perturbation_interval == 3 and pbt._time_attr == "step"
+    mutations = pbt._hyperparam_mutations["plan"]["values"]
+    assert set(mutations) == {"model.lr", "model.epochs", "model.l2"}  # never resources
+    assert mutations["model.l2"] == [0.0, 0.001]
+    clamp = pbt._custom_explore_fn
+    config = {"plan": {"trial_index": 0, "values": {"model.lr": 1.2, "model.epochs": 4.8, "model.l2": 0.0}}}
+    assert clamp(config)["plan"]["values"] == {"model.lr": 1.0, "model.epochs": 3, "model.l2": 0.0}
+    low = {"plan": {"trial_index": 0, "values": {"model.lr": 0.004}}}
+    assert clamp(low)["plan"]["values"] == {"model.lr": 0.01}
+    flat = build_scheduler(plan, nested=False)
+    assert "model.lr" in flat._hyperparam_mutations
+    assert flat._custom_explore_fn({"model.lr": 0.5}) == {"model.lr": 0.5}
 
 
 def test_adaptive_search_needs_its_package(tmp_path, monkeypatch):

@@ -130,6 +130,10 @@ class RunContext:
         # Caches that outlive a run (augmented data, converted datasets), per machine.
         self.cache_dir = Path(os.environ.get("SPECRUN_CACHE") or Path.home() / ".cache" / "specrun")
         self.logged: dict[tuple[str, str], float] = {}
+        # Checkpoints for schedulers that move a model between trials (pbt): the state a
+        # trainer saved, when this run continues from one, and the trainer's way to save.
+        self.restored: dict[str, Any] | None = None
+        self._checkpoint_fn: Callable[[], dict[str, Any]] | None = None
 
     # -- events ------------------------------------------------------------------
     def _emit(self, event: Event) -> None:
@@ -177,8 +181,31 @@ class RunContext:
         return Progress(self, total, description)
 
     def report(self, metrics: dict[str, float]) -> None:
-        """Intermediate result for a sweep scheduler (ASHA): sent at every eval."""
+        """Intermediate result for a sweep scheduler (ASHA, PBT): sent at every eval.
+
+        A sink that wants checkpoints (a PBT trial) gets the trainer's state with it."""
+        if getattr(self._sink, "wants_checkpoint", False):
+            if self._checkpoint_fn is None:
+                section = "trainer" if "trainer" in self.spec else "model"
+                kind = (self.spec.get(section) or {}).get("kind", "?")
+                raise UserError(
+                    f"sweep.scheduler: pbt continues trials from each other's checkpoints, but "
+                    f"{section} kind {kind!r} saves none (it never calls ctx.checkpointable); "
+                    "use asha or fifo with this trainer"
+                )
+            self._emit(("report", dict(metrics), self.step, self._checkpoint_fn()))
+            return
         self._emit(("report", dict(metrics), self.step))
+
+    def checkpointable(self, state: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+        """Declare that this trainer can stop and continue (what PBT needs).
+
+        ``state()`` returns everything needed to continue after ``ctx.step`` (weights,
+        optimizer, RNG state) as picklable values; it is called only when a scheduler wants
+        a checkpoint. Returns the state to continue from (``ctx.restored``), or None for a
+        fresh start; when it is not None, ``ctx.step`` is already the step it was saved at."""
+        self._checkpoint_fn = state
+        return self.restored
 
     # -- evaluation ----------------------------------------------------------------
     def evaluate(self, preds: Predictions, step: int | None = None) -> dict[str, float]:

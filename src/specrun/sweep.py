@@ -296,6 +296,10 @@ def _quiet_tune_logs(verbose: bool) -> None:
     # Tune's strict check would instead abort the whole sweep.
     os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
     if not verbose:
+        import warnings
+
+        # Tune suggests actor reuse for pbt; a trial it pauses must end its thread first
+        warnings.filterwarnings("ignore", message="Consider boosting PBT performance")
         for name in ("ray.tune", "ray.train", "ray.air"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
 

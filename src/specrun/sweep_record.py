@@ -55,6 +55,10 @@ class TrialRecorder(Callback):
         self.by_trial: dict[str, str] = {}  # Tune trial id -> its current run id
         self.closed: list[tuple[str, str]] = []  # (run_id, status)
         self.seen: set[str] = set()  # Tune trial ids that have had a run
+        self.index_of: dict[str, int | None] = {}  # Tune trial id -> its trial index
+        # A trial paused by PBT and resumed from its own checkpoint goes on in the same run:
+        # the resumed attempt's run id -> the run it continues.
+        self.aliases: dict[str, str] = {}
         self.trials: list[Any] = []  # Tune's trials, as of the last loop step
         self.peak_running = 0  # most trials holding resources at once
         self._last_drain = 0.0
@@ -102,9 +106,10 @@ class TrialRecorder(Callback):
         except (ActorUnavailableError, ray.exceptions.RaySystemError, ray.exceptions.RpcError):
             return  # a transient network error (a node just died): events wait for the next step
         for run_id, event in events:
+            run_id = self.aliases.get(run_id, run_id)
             if event[0] == "trial_start":
-                _, trial_id, index, values = event
-                self._open(run_id, trial_id, index, values)
+                _, trial_id, index, values, source = event
+                self._open(run_id, trial_id, index, values, source)
             elif run_id not in self.runs:
                 continue  # a late event of a run already closed (e.g. after a stop)
             elif event[0] == "outcome":
@@ -114,17 +119,37 @@ class TrialRecorder(Callback):
                 self.runs[run_id].recorder(event)
 
     def _open(
-        self, run_id: str, trial_id: str, index: int | None, values: dict[str, Any]
+        self,
+        run_id: str,
+        trial_id: str,
+        index: int | None,
+        values: dict[str, Any],
+        source: str | None = None,
     ) -> TrialRun:
+        """A trial's run starts. ``source``: the run whose checkpoint it continues (PBT)."""
         from . import environment
         from .plugins import plugin_versions
 
-        if index is None:
+        if trial_id in self.index_of:  # a restart: PBT's config carries the donor's index
+            index = self.index_of[trial_id]
+        elif index is None:
             index, self.next_index = self.next_index, self.next_index + 1
+        self.index_of[trial_id] = index
+        if source is not None:  # checkpoints name the attempt's run id; the store, its run
+            source = self.aliases.get(source, source)
+        previous = self._current_by_id(trial_id)
+        if previous is not None and source == previous.run_id:  # paused, resumed: same run
+            self.aliases[run_id] = previous.run_id
+            if self.display.verbose:
+                self.display.line(f"[dim]trial {index} {previous.run_id} resumed from its checkpoint[/dim]")
+            return previous
+        if previous is not None:  # PBT restarted it from a better trial's model
+            note = _restart_note(self.plan.scheduler, previous.run_id, source, run_id)
+            self._close(previous, {"status": "stopped", "error": note})
         spec = self.plan.trial_spec(values)
-        info = RunInfo(run_id, spec.name, spec.data, str(self.writer.path), None, self.sweep_id)
+        info = RunInfo(run_id, spec.name, spec.data, str(self.writer.path), source, self.sweep_id)
         self.writer.create_run(
-            run_id, spec, self.mode, None, self.sweep_id, environment.collect(), plugin_versions()
+            run_id, spec, self.mode, source, self.sweep_id, environment.collect(), plugin_versions()
         )
         record_run_position(self.writer.path, run_id, trial_index=index)
         self.hooks.run_started(run=info)
@@ -139,7 +164,8 @@ class TrialRecorder(Callback):
         self.by_trial[trial_id] = run_id
         self.seen.add(trial_id)
         shown = " ".join(f"{k}={_short(v)}" for k, v in values.items())
-        self.display.line(f"[cyan]trial {index}[/cyan] {run_id} started: {shown}")
+        start = f"continues {source}" if source else "started"
+        self.display.line(f"[cyan]trial {index}[/cyan] {run_id} {start}: {shown}")
         return run
 
     def _close(self, run: TrialRun, outcome: dict[str, Any]) -> None:
@@ -160,17 +186,21 @@ class TrialRecorder(Callback):
         )
 
     def _current(self, trial: Any) -> TrialRun | None:
-        run_id = self.by_trial.get(trial.trial_id)
+        return self._current_by_id(trial.trial_id)
+
+    def _current_by_id(self, trial_id: str) -> TrialRun | None:
+        run_id = self.by_trial.get(trial_id)
         return self.runs.get(run_id) if run_id else None
 
     def _trial_died(self, trial: Any, retrying: bool) -> None:
         self.drain()
         run = self._current(trial)
         if run is None:  # died before it could say it started: still a run, failed
-            values = dict(trial.config.get("values", trial.config))
             from .execution import new_run_id
+            from .sweep_space import trial_of
 
-            run = self._open(new_run_id(), trial.trial_id, trial.config.get("trial_index"), values)
+            index, values = trial_of(trial.config)
+            run = self._open(new_run_id(), trial.trial_id, index, values)
         reason = _trial_error(trial)
         note = f" (retrying: attempt {trial.num_failures + 1})" if retrying else ""
         self._close(
@@ -199,6 +229,15 @@ def _last_value(recorder: TrialRecorder, run: TrialRun) -> float | None:
             [run.run_id, split, name],
         ).fetchone()
     return row[0] if row else None
+
+
+def _restart_note(scheduler: str, previous: str, source: str | None, run_id: str) -> str:
+    if source is None:
+        return f"restarted by the {scheduler} scheduler as run {run_id}"
+    return (
+        f"replaced by the {scheduler} scheduler: a copy of run {source} with perturbed values "
+        f"continues as run {run_id}"
+    )
 
 
 def _trial_error(trial: Any) -> str:

@@ -109,6 +109,19 @@ class SweepPlan:
         return trial_spec(self.base, values, self.spec.path, self.spec.text)
 
 
+PLANNED_KEY = "plan"  # pbt: planned trials go through Tune's own generator, as this key
+
+
+def trial_of(config: dict[str, Any]) -> tuple[int | None, dict[str, Any]]:
+    """(trial index, swept values) of a Tune trial config, in any of its three shapes:
+    ``{"trial_index", "values"}`` (planned, our searcher), the same under ``"plan"`` (planned,
+    pbt) or ``{path: value}`` (adaptive searchers, index None)."""
+    config = config.get(PLANNED_KEY, config)
+    if "values" in config:
+        return config.get("trial_index"), dict(config["values"])
+    return None, dict(config)
+
+
 def metric_key(metric: str) -> str:
     """``bleu`` means eval/bleu; ``eval/accuracy`` and ``train/loss`` are explicit."""
     split, sep, name = metric.partition("/")
@@ -170,27 +183,27 @@ def _scheduler(raw: Any) -> tuple[str, dict[str, Any]]:
     raise UserError("sweep.scheduler: expected fifo, asha, {asha: {params}} or {kind: asha, ...}")
 
 
-def build_scheduler(plan: SweepPlan) -> Any:
-    """The Tune scheduler; its params are checked against the constructor's signature."""
-    from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
+# PBT's params that the sweep's space or specrun itself provides.
+PBT_OWN = ("hyperparam_mutations", "custom_explore_fn", "log_config", "require_attrs")
+
+
+def build_scheduler(plan: SweepPlan, nested: bool = True) -> Any:
+    """The Tune scheduler; its params are checked against the constructor's signature.
+
+    ``nested``: trial configs are ``{"plan": {"trial_index", "values": {path: value}}}``
+    (planned search) rather than ``{path: value}`` (adaptive); PBT mutates the values there."""
+    from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, PopulationBasedTraining
 
     kind, params = plan.scheduler, dict(plan.scheduler_params)
-    if kind == "pbt":
-        raise UserError(
-            "sweep.scheduler: pbt copies a running trial's model into another mid-training, which "
-            "needs trainers that checkpoint and restore through Tune; specrun trainers do not yet. "
-            "Use asha (stops bad trials early) or fifo"
-        )
-    classes = {"fifo": FIFOScheduler, "asha": ASHAScheduler}
+    classes = {"fifo": FIFOScheduler, "asha": ASHAScheduler, "pbt": PopulationBasedTraining}
     if kind not in classes:
         raise UserError(
             f"sweep.scheduler: unknown scheduler {kind!r}{did_you_mean(kind, list(classes))}; "
-            f"known: {', '.join(classes)}, pbt"
+            f"known: {', '.join(classes)}"
         )
     cls = classes[kind]
-    allowed = sorted(
-        p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "metric", "mode")
-    )
+    skip = ("self", "metric", "mode", *(PBT_OWN if kind == "pbt" else ()))
+    allowed = sorted(p for p in inspect.signature(cls.__init__).parameters if p not in skip)
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise UserError(
@@ -202,12 +215,65 @@ def build_scheduler(plan: SweepPlan) -> Any:
         "step",
     ):
         raise UserError("sweep.scheduler.asha.time_attr: training_iteration (evals so far) or step")
+    if kind == "pbt":
+        params = _pbt_params(plan, params, nested)
     try:
         return cls(**params)
     except (AssertionError, TypeError, ValueError) as exc:
         raise UserError(
             f"sweep.scheduler: {kind} rejects {params}: {exc or 'invalid values'}"
         ) from None
+
+
+def _pbt_params(plan: SweepPlan, params: dict[str, Any], nested: bool) -> dict[str, Any]:
+    """PBT perturbs every swept value except resources, kept inside the space's bounds.
+
+    Its clock is the run's ``step`` (what trainers count: epochs, optimizer steps), so
+    ``perturbation_interval: 2`` means every 2 steps."""
+    params.setdefault("time_attr", "step")
+    params.setdefault("perturbation_interval", 1)
+    if params["time_attr"] not in ("training_iteration", "step"):
+        raise UserError("sweep.scheduler.pbt.time_attr: step (the run's step) or training_iteration (evals so far)")
+    dims = [d for d in plan.dims if d.path.split(".")[0].split("[")[0] != "resources"]
+    if not dims:
+        raise UserError("sweep.scheduler: pbt has nothing to perturb (the space only sweeps resources)")
+    mutations: dict[str, Any] = {}
+    for dim in dims:
+        # a list is shifted one place left or right; a domain is scaled by 0.8 or 1.2
+        mutations[dim.path] = list(dim.args) if dim.kind in ("choice", "grid") else dim.tune_domain()
+    params["hyperparam_mutations"] = {PLANNED_KEY: {"values": mutations}} if nested else mutations
+    params["custom_explore_fn"] = _Clamp(dims, nested)
+    params["log_config"] = False  # writes files into Tune's dir; the store keeps the lineage
+    return params
+
+
+class _Clamp:
+    """PBT multiplies numbers by 0.8 or 1.2; keep them inside the space the spec allows."""
+
+    def __init__(self, dims: list[Dimension], nested: bool):
+        self.bounds = {
+            d.path: (d.kind, d.args) for d in dims if d.kind in ("uniform", "loguniform", "randint", "qrandint")
+        }
+        self.nested = nested
+
+    def __call__(self, config: dict[str, Any]) -> dict[str, Any]:
+        values = config[PLANNED_KEY]["values"] if self.nested else config
+        for path, (kind, args) in self.bounds.items():
+            if path not in values:
+                continue
+            low, high = args[0], args[1]
+            if kind == "randint":
+                high = high - 1  # [low, high)
+            value = min(max(values[path], low), high)
+            if kind in ("randint", "qrandint"):
+                value = int(round(value))
+                if kind == "qrandint":
+                    q = int(args[2])
+                    value = int(min(high, max(low, round(value / q) * q)))
+            elif len(args) == 3:
+                value = round(value / args[2]) * args[2]
+            values[path] = value
+        return config
 
 
 def _planned_trials(
@@ -268,6 +334,11 @@ def build_plan(spec: ResolvedSpec) -> SweepPlan:
     )
     build_scheduler(plan)  # fail before anything is written
     if search in ADAPTIVE:
+        if scheduler == "pbt":
+            raise UserError(
+                f"sweep.search: pbt draws and perturbs its own population; use search: random "
+                f"or grid with it (Ray Tune cannot combine pbt with {search})"
+            )
         check_search_installed(search)
         for dim in dims:
             dim.tune_domain()  # grid is refused here

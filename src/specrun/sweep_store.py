@@ -105,13 +105,14 @@ def trial_runs(path: Path, sweep_id: str, metric: str) -> list[dict[str, Any]]:
 
 
 def latest_per_trial(runs: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    """The run that counts for each trial: a finished or stopped one, else the newest."""
+    """The run that counts for each trial: the newest finished or stopped one (under PBT a
+    trial is a chain of runs, each continuing a checkpoint), else the newest."""
     out: dict[int, dict[str, Any]] = {}
     for run in runs:  # ordered by trial, then time
         idx = run["trial_index"]
         if idx is None:
             continue
-        if idx not in out or out[idx]["status"] not in DONE:
+        if idx not in out or run["status"] in DONE or out[idx]["status"] not in DONE:
             out[idx] = run
     return out
 

@@ -14,6 +14,21 @@ import time
 from typing import Any
 
 FLUSH_EVERY_S = 0.5
+CHECKPOINT_FILE = "specrun_state.pkl"
+
+
+def load_checkpoint(checkpoint: Any) -> dict[str, Any] | None:
+    """The ``{"run_id", "step", "state"}`` a trial reported with its checkpoint, if any."""
+    import pickle
+    from pathlib import Path
+
+    if checkpoint is None:
+        return None
+    with checkpoint.as_directory() as folder:
+        path = Path(folder) / CHECKPOINT_FILE
+        if not path.exists():
+            return None
+        return pickle.loads(path.read_bytes())  # noqa: S301 - written by our own trials
 
 
 class EventCollector:
@@ -34,8 +49,11 @@ class EventCollector:
 class TrialSink:
     """The run's event sink inside a trial: buffers, ships to the collector, reports to Tune."""
 
-    def __init__(self, collector: Any, run_id: str, metric: str, report: Any):
+    def __init__(
+        self, collector: Any, run_id: str, metric: str, report: Any, checkpoints: bool = False
+    ):
         self.collector, self.run_id, self.metric, self._report = collector, run_id, metric, report
+        self.wants_checkpoint = checkpoints  # PBT: every report carries the trainer's state
         self.buffer: list[tuple[str, Any]] = []
         self.latest: dict[str, float] = {}  # split/name -> last value, for Tune
         self.reports = 0
@@ -53,11 +71,31 @@ class TrialSink:
             self.flush()  # everything so far reaches the driver before Tune may stop us
             if self.metric in self.latest:
                 self.reports += 1
-                self._report({**self.latest, "step": int(event[2])})
+                result = {**self.latest, "step": int(event[2])}
+                if len(event) > 3:  # with the trainer's state: a checkpoint for Tune
+                    self._report_with_checkpoint(result, int(event[2]), event[3])
+                else:
+                    self._report(result)
             return
         self.buffer.append((self.run_id, event))
         if kind == "artifact" or time.monotonic() - self._last_flush > FLUSH_EVERY_S:
             self.flush()
+
+    def _report_with_checkpoint(self, result: dict[str, Any], step: int, state: Any) -> None:
+        import pickle
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        from ray.tune import Checkpoint
+
+        folder = Path(tempfile.mkdtemp(prefix="specrun-ckpt-"))
+        try:
+            payload = {"run_id": self.run_id, "step": step, "state": state}
+            (folder / CHECKPOINT_FILE).write_bytes(pickle.dumps(payload, protocol=5))
+            self._report(result, checkpoint=Checkpoint.from_directory(str(folder)))  # Tune copies it
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def flush(self) -> None:
         import ray
@@ -76,6 +114,7 @@ def trial_main(
     collector: Any,
     metric: str,
     env: dict[str, str] | None = None,
+    checkpoints: bool = False,
 ) -> None:
     """The Tune function trainable (bound with ``functools.partial`` by the driver)."""
     import os
@@ -85,22 +124,28 @@ def trial_main(
 
     from .execution import new_run_id
     from .placement import node_info
-    from .sweep_space import trial_spec
+    from .sweep_space import trial_of, trial_spec
     from .worker import run_pipeline
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.update(env or {})  # SPECRUN_*, HF_* ... of the driver, as a single run's actor gets
-    values = dict(config["values"]) if "values" in config else dict(config)
-    index = config.get("trial_index")
+    index, values = trial_of(config)
     run_id = new_run_id()  # fresh per attempt: a retried trial is a new run
-    sink = TrialSink(collector, run_id, metric, tune.report)
-    sink.buffer.append((run_id, ("trial_start", tune.get_context().get_trial_id(), index, values)))
+    sink = TrialSink(collector, run_id, metric, tune.report, checkpoints)
+    # A trial Tune restarts from a checkpoint (PBT's exploit: another trial's model, with
+    # perturbed values; or its own, after a failure) continues that run as a new one.
+    restored = load_checkpoint(tune.get_checkpoint()) if checkpoints else None
+    source = restored["run_id"] if restored else None
+    trial_id = tune.get_context().get_trial_id()
+    sink.buffer.append((run_id, ("trial_start", trial_id, index, values, source)))
     sink.buffer.append((run_id, ("node", node_info())))
     sink.flush()
     gpus = os.environ.get("CUDA_VISIBLE_DEVICES", "")
     device = "cuda" if ray.get_gpu_ids() and gpus not in ("", "-1") else "cpu"
     spec = trial_spec(base, values, spec_path, spec_text)
-    outcome = run_pipeline(spec.data, run_id, sink, device, local=False, spec_path=spec_path)
+    outcome = run_pipeline(
+        spec.data, run_id, sink, device, local=False, spec_path=spec_path, restored=restored
+    )
     if outcome.get("type") == "SystemExit":
         # Tune ends the thread of a trial it stops by raising SystemExit inside tune.report:
         # the scheduler's decision, or the end of an interrupted sweep. Only the driver knows

@@ -10,7 +10,7 @@ from typing import Any
 from ray import tune
 from ray.tune.search import Searcher
 
-from .sweep_space import SweepPlan, build_scheduler, build_searcher
+from .sweep_space import PLANNED_KEY, SweepPlan, build_scheduler, build_searcher, trial_of
 from .sweep_trial import trial_main
 
 
@@ -84,14 +84,20 @@ def build_tuner(
         collector=collector,
         metric=plan.metric,
         env=env,
+        checkpoints=plan.scheduler == "pbt",
     )
     # A function of the config: resources can be swept like any other value.
     trainable = tune.with_resources(
         trainable,
-        lambda config: trial_resources(plan.resources_of(dict(config.get("values", config)))),
+        lambda config: trial_resources(plan.resources_of(trial_of(config)[1])),
     )
     limit = plan.max_concurrent
-    if pending is not None:
+    if pending is not None and plan.scheduler == "pbt":
+        # PBT refuses any searcher but Tune's own generator: the planned trials become
+        # one grid over whole trials, in order.
+        planned = [{"trial_index": i, "values": values} for i, values in pending]
+        searcher, param_space, num_samples = None, {PLANNED_KEY: tune.grid_search(planned)}, 1
+    elif pending is not None:
         searcher, param_space, num_samples = (
             PlannedSearch(pending, plan.metric, plan.mode),
             {},
@@ -108,7 +114,7 @@ def build_tuner(
         metric=plan.metric,
         mode=plan.mode,
         search_alg=searcher,
-        scheduler=build_scheduler(plan),
+        scheduler=build_scheduler(plan, nested=pending is not None),
         num_samples=num_samples,
         max_concurrent_trials=limit,
         # A fresh actor per trial costs a Python start and every import: 3x slower sweeps of

@@ -32,10 +32,12 @@ def outcome_of(exc: BaseException) -> dict[str, Any]:
 
 
 def run_pipeline(spec_data: dict[str, Any], run_id: str, sink: Any, device: str, local: bool,
-                 spec_path: str = "<stored spec>", cv_fold: int | None = None) -> dict[str, Any]:
+                 spec_path: str = "<stored spec>", cv_fold: int | None = None,
+                 restored: dict[str, Any] | None = None) -> dict[str, Any]:
     """Validate the resolved spec here (plugins are loaded where the run executes) and run it.
 
-    ``cv_fold``: run fold i of the spec's ``cv:`` section (train on the other folds)."""
+    ``cv_fold``: run fold i of the spec's ``cv:`` section (train on the other folds).
+    ``restored``: a checkpoint to continue from (``{"step": n, "state": {...}}``, PBT)."""
     from .context import RunContext
     from .engine import execute
     from .spec import load_resolved
@@ -49,6 +51,8 @@ def run_pipeline(spec_data: dict[str, Any], run_id: str, sink: Any, device: str,
             final = execute_fold(spec, cv_fold, run_id, sink, work_dir, device, local)
             return {"status": "finished", "metrics": final}
         ctx = RunContext(run_id, spec.data, sink, work_dir, device=device, local=local)
+        if restored is not None:
+            ctx.restored, ctx.step = restored["state"], int(restored["step"])
         final = execute(spec, ctx)
         return {"status": "finished", "metrics": final}
     except BaseException as exc:  # noqa: BLE001 - every outcome is reported to the driver

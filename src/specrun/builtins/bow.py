@@ -70,12 +70,27 @@ class BowSoftmax:
         x = _featurize(texts, self.p.features)
         y = np.array([index[v] for v in labels])
         rng = np.random.default_rng(ctx.seed)
-        if "eval" in data:
+        # Stop-and-continue support (PBT): the weights and the shuffling RNG after ctx.step.
+        saved = ctx.checkpointable(lambda: {"W": model["W"].copy(), "b": model["b"].copy(),
+                                            "classes": list(model["classes"]),
+                                            "rng": rng.bit_generator.state})
+        first = 1
+        if saved is not None:
+            if list(saved["classes"]) != list(model["classes"]):
+                raise DataError(f"the checkpoint's classes {saved['classes']} are not this data's {model['classes']}")
+            if saved["W"].shape != model["W"].shape:
+                raise DataError(f"the checkpoint's weights are {saved['W'].shape}, this model's {model['W'].shape}: "
+                                "model.features cannot change while training continues (do not perturb it with pbt)")
+            model["W"][...], model["b"][...] = saved["W"], saved["b"]
+            rng.bit_generator.state = saved["rng"]
+            first = ctx.step + 1
+        elif "eval" in data:
             ctx.evaluate(self.predict(ctx, model, data, "eval"), step=0)
         n = len(y)
         steps_per_epoch = (n + self.p.batch_size - 1) // self.p.batch_size
-        with ctx.progress(self.p.epochs * steps_per_epoch, "training bow_softmax") as bar:
-            for epoch in range(1, self.p.epochs + 1):
+        epochs = range(first, self.p.epochs + 1)
+        with ctx.progress(len(epochs) * steps_per_epoch, "training bow_softmax") as bar:
+            for epoch in epochs:
                 order = rng.permutation(n)
                 total = 0.0
                 for start in range(0, n, self.p.batch_size):
