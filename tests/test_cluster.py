@@ -232,11 +232,6 @@ def test_trials_are_placed_by_resources_on_both_nodes_and_artifacts_reach_the_dr
     cluster.worker_node = next(iter(nodes["worker"]))
 
 
-@pytest.mark.skipif(
-    os.environ.get("SPECRUN_TEST_NODE_DEATH") != "1",
-    reason="flaky on a loaded 2-core machine: the sweep's event collector sometimes dies with "
-    "the killed node (see docs/notes/issue-4.md); run with SPECRUN_TEST_NODE_DEATH=1",
-)
 def test_a_worker_node_that_dies_mid_trial_fails_it_and_the_retry_finishes(cluster, tmp_path):
     worker_node = getattr(cluster, "worker_node", None)
     if worker_node is None:

@@ -234,20 +234,19 @@ def _run_trials(
 
 
 def _start_collector(ray: Any) -> Any:
-    """The events actor, on the head node (else the driver's): a worker node that dies must
-    not take the events of every other trial with it; without the head there is no cluster."""
+    """The events actor, pinned (hard affinity) to the driver's own node: it must outlive any
+    worker node that dies mid-sweep, and while the driver runs its node is alive."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     from .sweep_trial import EventCollector
 
-    heads = [
-        n["NodeID"]
-        for n in ray.nodes()
-        if n.get("Alive") and "node:__internal_head__" in n.get("Resources", {})
-    ]
-    node = heads[0] if heads else ray.get_runtime_context().get_node_id()
-    where = NodeAffinitySchedulingStrategy(node, soft=True)
-    return ray.remote(EventCollector).options(num_cpus=0, scheduling_strategy=where).remote()
+    node = ray.get_runtime_context().get_node_id()
+    where = NodeAffinitySchedulingStrategy(node, soft=False)
+    collector = ray.remote(EventCollector).options(num_cpus=0, scheduling_strategy=where).remote()
+    placed = ray.get(collector.node.remote())
+    if placed != node:  # the affinity is hard; a mismatch would be a Ray bug, and lose events
+        raise RuntimeError(f"the sweep's event collector landed on node {placed}, not {node}")
+    return collector
 
 
 def _values(run: dict[str, Any]) -> dict[str, Any]:

@@ -45,6 +45,11 @@ class EventCollector:
         out, self.events = self.events, []
         return out
 
+    def node(self) -> str:
+        import ray
+
+        return ray.get_runtime_context().get_node_id()
+
 
 class TrialSink:
     """The run's event sink inside a trial: buffers, ships to the collector, reports to Tune."""
