@@ -66,6 +66,16 @@ class RunContextBridge(TrainerCallback):
             self.bar = None
 
 
+class ContinuedTrial(TrainerCallback):
+    """A run continuing from a pbt checkpoint (maybe another trial's): the Trainer resumes
+    the saved ``TrainerState``; this run keeps its own log/eval/save intervals, and its own
+    best model (the saved best is another run's, in a directory this run cannot rely on)."""
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        state.compute_steps(args, state.max_steps)
+        state.best_metric = state.best_global_step = state.best_model_checkpoint = None
+
+
 class MetricEarlyStopping(TrainerCallback):
     """Stops training when ``metric`` has not improved by ``min_delta`` for ``patience`` evals."""
 

@@ -29,9 +29,27 @@ def make_trainer_class() -> type:
     class SpecrunTrainer(Trainer):
         """A Trainer whose evaluation decodes and scores with the run's metrics."""
 
-        def __init__(self, *args: Any, evaluate_fn: Any, **kwargs: Any):
+        def __init__(
+            self, *args: Any, evaluate_fn: Any, keep_spec_settings: bool = False, **kwargs: Any
+        ):
             super().__init__(*args, **kwargs)
             self.evaluate_fn = evaluate_fn
+            # Continuing another pbt trial's checkpoint: this spec's lr, weight decay ...
+            self.keep_spec_settings = keep_spec_settings
+
+        def _load_optimizer_and_scheduler(self, checkpoint: str | None) -> None:
+            from . import pbt_state
+
+            # Called with the optimizer and scheduler this spec built; loading replaces
+            # their settings with the checkpoint's, which we undo for the hyperparameters.
+            spec = (
+                pbt_state.optimizer_settings(self.optimizer)
+                if checkpoint and self.keep_spec_settings
+                else None
+            )
+            super()._load_optimizer_and_scheduler(checkpoint)
+            if spec is not None:
+                pbt_state.keep_spec_settings(self.optimizer, self.lr_scheduler, spec)
 
         def evaluate(
             self, eval_dataset: Any = None, ignore_keys: Any = None, metric_key_prefix: str = "eval"
@@ -149,7 +167,8 @@ class HFSeq2SeqTrainer:
 
     # -- component protocol -------------------------------------------------------------------
     def fit(self, ctx: Any, bundle: Seq2SeqBundle, dataset: Any) -> Seq2SeqBundle:
-        from .callbacks import MetricEarlyStopping, RunContextBridge
+        from . import pbt_state
+        from .callbacks import ContinuedTrial, MetricEarlyStopping, RunContextBridge
         from .training_setup import (
             check_tokenizer_matches,
             checkpoint_dir,
@@ -172,14 +191,31 @@ class HFSeq2SeqTrainer:
         if p.eval_limit:
             eval_src, eval_tgt = eval_src[: p.eval_limit], eval_tgt[: p.eval_limit]
 
+        # Stop and continue (pbt sweeps): the state is a Trainer checkpoint of the current
+        # step, made only when a scheduler asks (the trainer is built below, before any eval).
+        def checkpoint_state() -> dict[str, Any]:
+            return pbt_state.capture(trainer, ctx.work_dir / "pbt-save")
+
+        saved = ctx.checkpointable(checkpoint_state)
         out_dir = checkpoint_dir(p, ctx.work_dir)
-        resume_from = find_resume_checkpoint(p, out_dir)
-        if resume_from:
-            check_tokenizer_matches(resume_from, bundle.tokenizer)
-            ctx.log(f"resuming from {resume_from}")
-        args = training_arguments(p, out_dir, ctx.seed, ctx.device, has_eval, ctx.log)
+        if saved is not None:
+            resume_from, ctx.step = pbt_state.restore(saved, ctx.work_dir / "pbt-restored")
+            where = "sweep.scheduler: pbt: the checkpoint to continue from"
+            check_tokenizer_matches(resume_from, bundle.tokenizer, where)
+            ctx.log(f"continuing from a pbt checkpoint at step {ctx.step} (lr {p.lr:g})")
+        else:
+            resume_from = find_resume_checkpoint(p, out_dir)
+            where = f"trainer.resume: {resume_from}"
+            if resume_from:
+                check_tokenizer_matches(resume_from, bundle.tokenizer, where)
+                ctx.log(f"resuming from {resume_from}")
+        args = training_arguments(
+            p, out_dir, ctx.seed, ctx.device, has_eval, ctx.log, continued=saved is not None
+        )
         tokens = sum(len(f["input_ids"]) + len(f["labels"]) for f in train_data.features)
         callbacks: list[Any] = [RunContextBridge(ctx, tokens / max(1, len(train_data)))]
+        if saved is not None:
+            callbacks.append(ContinuedTrial())
         if p.early_stopping is not None:
             callbacks.append(MetricEarlyStopping(p.early_stopping, ctx.log))
 
@@ -196,6 +232,7 @@ class HFSeq2SeqTrainer:
             processing_class=bundle.tokenizer,
             callbacks=callbacks,
             evaluate_fn=evaluate_fn,
+            keep_spec_settings=saved is not None,
         )
         from transformers.trainer_callback import PrinterCallback
 
@@ -209,9 +246,9 @@ class HFSeq2SeqTrainer:
             trainer.train(resume_from_checkpoint=resume_from)
         except RuntimeError as exc:
             if resume_from and "state_dict" in str(exc):
+                hint = "; do not sweep values that shape the model with pbt" if saved else ""
                 raise UserError(
-                    f"trainer.resume: {resume_from} does not fit this model "
-                    f"({str(exc).splitlines()[0]})"
+                    f"{where} does not fit this model ({str(exc).splitlines()[0]}){hint}"
                 ) from None
             raise
         bundle.module = trainer.model

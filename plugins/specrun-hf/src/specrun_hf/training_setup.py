@@ -70,8 +70,10 @@ def find_resume_checkpoint(p: HFSeq2SeqTrainerParams, directory: Path) -> str | 
     return last
 
 
-def check_tokenizer_matches(checkpoint: str, tokenizer: Any) -> None:
-    """A checkpoint trained with another vocabulary cannot continue with this one."""
+def check_tokenizer_matches(checkpoint: str, tokenizer: Any, where: str | None = None) -> None:
+    """A checkpoint trained with another vocabulary cannot continue with this one.
+
+    ``where`` names the checkpoint in the error (default: ``trainer.resume: <dir>``)."""
     saved = Path(checkpoint) / "tokenizer.json"
     backend = getattr(tokenizer, "backend_tokenizer", None)
     if not saved.is_file() or backend is None:
@@ -80,8 +82,8 @@ def check_tokenizer_matches(checkpoint: str, tokenizer: Any) -> None:
 
     if Tokenizer.from_file(str(saved)).get_vocab() != backend.get_vocab():
         raise UserError(
-            f"trainer.resume: {checkpoint} was trained with a different vocabulary "
-            "than this run's tokenizer (different data or tokenizer settings?)"
+            f"{where or f'trainer.resume: {checkpoint}'} was trained with a different "
+            "vocabulary than this run's tokenizer (different data or tokenizer settings?)"
         )
 
 
@@ -98,7 +100,10 @@ def training_arguments(
     device: str,
     has_eval: bool,
     log: Any = None,
+    continued: bool = False,
 ) -> Any:
+    """``continued``: the run goes on from a pbt checkpoint, whose step the run it was
+    copied from has evaluated already (no eval on start)."""
     from transformers import TrainingArguments
 
     eval_strategy = ("steps" if p.eval_steps else "epoch") if has_eval else "no"
@@ -137,7 +142,7 @@ def training_arguments(
         logging_steps=p.logging_steps,
         eval_strategy=eval_strategy,
         eval_steps=p.eval_steps,
-        eval_on_start=p.eval_on_start and has_eval,
+        eval_on_start=p.eval_on_start and has_eval and not continued,
         save_strategy=save_strategy,
         save_steps=save_steps,
         save_total_limit=p.save_total_limit,
