@@ -201,3 +201,21 @@ def test_resume_of_a_changed_spec_is_refused_with_a_diff(tmp_path):
         .fetchone()[0]
         == 0
     )
+
+
+@pytest.mark.parametrize("search", ["optuna", "hyperopt"])
+def test_adaptive_searchers_build_for_a_resumed_sweep(tmp_path, search):
+    """A resume hands the finished trials to the searcher (optuna) or a new seed (hyperopt)."""
+    pytest.importorskip(search)
+    from specrun.sweep_space import build_searcher
+
+    plan = plan_for(
+        tmp_path,
+        f"  metric: accuracy\n  search: {search}\n  space:\n    model.lr: {{uniform: [0.1, 1]}}\n",
+    )
+    fresh = build_searcher(plan, [])
+    resumed = build_searcher(plan, [({"model.lr": 0.5}, 0.8), ({"model.lr": 0.2}, 0.6)])
+    assert type(fresh) is type(resumed)
+    if search == "hyperopt":
+        # another seed: its first draws differ from the fresh sweep's (already run) ones
+        assert resumed.rstate.randint(1 << 30) != fresh.rstate.randint(1 << 30)

@@ -374,10 +374,8 @@ def build_searcher(plan: SweepPlan, done: list[tuple[dict[str, Any], float]]) ->
         )
     from ray.tune.search.hyperopt import HyperOptSearch
 
+    # Ray's HyperOptSearch takes no evaluated points: a resumed sweep's finished trials cannot
+    # inform it, so it draws afresh from another seed (the same seed would repeat them).
     return HyperOptSearch(
-        metric=plan.metric,
-        mode=plan.mode,
-        random_state_seed=plan.spec.seed,
-        points_to_evaluate=points,
-        evaluated_rewards=rewards,
+        metric=plan.metric, mode=plan.mode, random_state_seed=plan.spec.seed + len(done)
     )
