@@ -13,7 +13,7 @@ import specrun
 from specrun.cli import cli
 from specrun.history.cleanup import RUN_TABLES
 
-TABLES = ("runs", "params", "metrics", "samples", "artifacts", "environment")
+TABLES = ("runs", "params", "metrics", "metrics_final", "samples", "artifacts", "environment")
 
 
 def invoke(*args: str, input: str | None = None):

@@ -19,7 +19,7 @@ SPEC = """
 name: interrupt-me
 seed: 4
 data: {kind: generated_topics, rows: 4000, split: {eval: 0.2, stratify: label}}
-model: {kind: bow_softmax, epochs: 60, features: 512, samples: 0}
+model: {kind: bow_softmax, epochs: 200, features: 512, samples: 0}  # trials of seconds
 metrics: [{kind: accuracy}]
 resources: {cpus: 1}
 sweep:

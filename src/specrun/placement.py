@@ -33,24 +33,19 @@ def node_info() -> dict[str, Any]:
 
 
 def record_node(store: Path, run_id: str, info: dict[str, Any]) -> None:
-    """Driver side: store the node on the run's row."""
-    from .store.connection import connect
+    """Driver side: store the node on the run's row (with the run's other pending writes)."""
+    from .store.writer import batch_for
 
-    with connect(Path(store), write=True) as db:
-        db.execute(
-            "UPDATE runs SET node_id = ?, node_ip = ?, node_host = ? WHERE run_id = ?",
-            [info.get("node_id"), info.get("node_ip"), info.get("node_host"), run_id],
-        )
+    batch_for(Path(store)).update(
+        run_id,
+        {"node_id": info.get("node_id"), "node_ip": info.get("node_ip"), "node_host": info.get("node_host")},
+    )
 
 
 def record_run_position(
     store: Path, run_id: str, trial_index: int | None = None, cv_fold: int | None = None
 ) -> None:
     """Driver side: which sweep trial or cross-validation fold a run is."""
-    from .store.connection import connect
+    from .store.writer import batch_for
 
-    with connect(Path(store), write=True) as db:
-        db.execute(
-            "UPDATE runs SET trial_index = ?, cv_fold = ? WHERE run_id = ?",
-            [trial_index, cv_fold, run_id],
-        )
+    batch_for(Path(store)).update(run_id, {"trial_index": trial_index, "cv_fold": cv_fold})

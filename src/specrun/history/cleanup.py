@@ -12,7 +12,7 @@ from ..store.connection import connect
 from ..store.query import Store
 
 # Every table keyed by run id; runs last so that a failure half way leaves no orphan rows.
-RUN_TABLES = ("params", "metrics", "samples", "artifacts", "environment", "runs")
+RUN_TABLES = ("params", "metrics", "metrics_final", "samples", "artifacts", "environment", "runs")
 
 
 @dataclass

@@ -22,6 +22,8 @@ EXPORTED_TABLES: dict[str, str] = {
     "params": "SELECT * FROM params WHERE list_contains(?, run_id) ORDER BY run_id, path",
     "metrics": """SELECT * FROM metrics WHERE list_contains(?, run_id)
                   ORDER BY run_id, split, name, step""",
+    "metrics_final": """SELECT * FROM metrics_final WHERE list_contains(?, run_id)
+                        ORDER BY run_id, split, name""",
     "samples": """SELECT * FROM samples WHERE list_contains(?, run_id)
                   ORDER BY run_id, split, step, idx""",
     "artifacts": "SELECT * FROM artifacts WHERE list_contains(?, run_id) ORDER BY run_id, name",

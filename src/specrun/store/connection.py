@@ -92,6 +92,9 @@ def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     closes this process's own lease (DuckDB refuses two configurations in one process).
     """
     if not write:
+        from .writer import flush_pending
+
+        flush_pending(path)  # a reader sees everything this process has written so far
         lease = _leases.get(str(Path(path).resolve()))
         if lease is not None:
             lease.release()
@@ -191,5 +194,8 @@ def write_lease(path: Path) -> WriteLease:
 def release_writes() -> None:
     """Close this process's write connections: a finished run leaves the file free for any
     reader at once (a raw ``duckdb.connect(read_only=True)`` included)."""
+    from .writer import flush_pending
+
+    flush_pending()
     for lease in list(_leases.values()):
         lease.release()

@@ -151,6 +151,30 @@ def m002_trials_folds_nodes(db: duckdb.DuckDBPyConnection) -> None:
         db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
 
 
+@migration
+def m003_metrics_final(db: duckdb.DuckDBPyConnection) -> None:
+    """The newest value of every metric of every run, kept by the writer at each flush:
+    "the 10 best runs by eval/bleu" reads one row per run, not every step of every run."""
+    db.execute(
+        """
+        CREATE TABLE metrics_final (
+            run_id VARCHAR NOT NULL,
+            split VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            step BIGINT NOT NULL,             -- the step of the value (the run's last for it)
+            value DOUBLE,
+            ts TIMESTAMP NOT NULL,
+            PRIMARY KEY (run_id, split, name)
+        )
+        """
+    )
+    db.execute(
+        """INSERT INTO metrics_final
+           SELECT run_id, split, name, max(step), arg_max(value, (step, ts)), max(ts)
+           FROM metrics GROUP BY run_id, split, name"""
+    )
+
+
 def applied(db: duckdb.DuckDBPyConnection) -> list[str]:
     exists = db.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"

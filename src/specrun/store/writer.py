@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import socket
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -56,15 +57,220 @@ def _param_row(run_id: str, path: str, value: Any) -> tuple[Any, ...]:
     return (run_id, path, kind, None, None, None, None, json.dumps(value, ensure_ascii=False, default=str))
 
 
+RUN_COLUMNS = {  # the columns of a new runs row, with their Arrow types
+    "run_id": pa.string(), "name": pa.string(), "status": pa.string(), "created_at": pa.timestamp("us"),
+    "ended_at": pa.timestamp("us"), "duration_s": pa.float64(), "description": pa.string(),
+    "tags": pa.list_(pa.string()), "spec_path": pa.string(), "spec_text": pa.string(),
+    "spec_resolved": pa.string(), "overrides": pa.list_(pa.string()), "spec_hash": pa.string(),
+    "data_fingerprint": pa.string(), "seed": pa.int64(), "plugin_versions": pa.string(),
+    "parent_id": pa.string(), "sweep_id": pa.string(), "mode": pa.string(), "host": pa.string(),
+    "pid": pa.int64(), "error": pa.string(), "traceback": pa.string(), "trial_index": pa.int64(),
+    "cv_fold": pa.int64(), "node_id": pa.string(), "node_ip": pa.string(), "node_host": pa.string(),
+}
+PARAM_TYPES = (pa.string(), pa.string(), pa.string(), pa.float64(), pa.int64(), pa.bool_(), pa.string(), pa.string())
+PARAM_NAMES = ("run_id", "path", "type", "value_num", "value_int", "value_bool", "value_str", "value_json")
+METRIC_TYPES = (pa.string(), pa.string(), pa.string(), pa.int64(), pa.float64(), pa.timestamp("us"))
+METRIC_NAMES = ("run_id", "split", "name", "step", "value", "ts")
+
+
+class _Batch:
+    """Everything the StoreWriters of one store in this process have not written yet.
+
+    Runs, params, environment rows, metrics and run updates wait here and go into the file
+    together, in one transaction, at most ``FLUSH_EVERY_S`` after the oldest of them (a
+    thread sees to it), when a reader of this process opens the store, and when the process
+    ends (``release_writes``). A run created and finished within one batch is inserted
+    finished: no update at all. Opening, committing and updating cost about a millisecond
+    each in DuckDB, so a batch of a hundred short runs costs what one did.
+    """
+
+    FLUSH_EVERY_S = 1.0
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.lock = threading.RLock()
+        self.runs: dict[str, dict[str, Any]] = {}  # new rows, not yet in the file
+        self.params: list[tuple[Any, ...]] = []
+        self.env: list[tuple[Any, ...]] = []
+        self.metrics: tuple[list[Any], ...] = ([], [], [], [], [], [])
+        self.updates: dict[str, dict[str, Any]] = {}  # runs already in the file
+        self.since: float | None = None  # when the oldest pending write came
+        self.last_flush = 0.0
+        self.reconciled = False
+        self._timer: threading.Thread | None = None
+
+    def touch(self) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            if self._timer is None or not self._timer.is_alive():
+                self._timer = threading.Thread(target=self._flush_when_due, name="specrun-store-batch",
+                                               daemon=True)
+                self._timer.start()
+
+    def update(self, run_id: str, fields: dict[str, Any]) -> None:
+        with self.lock:
+            row = self.runs.get(run_id)
+            if row is not None:
+                row.update(fields)
+            else:
+                self.updates.setdefault(run_id, {}).update(fields)
+            self.touch()
+
+    def due(self) -> bool:
+        """Flush now: the oldest pending write waited long enough, or nothing was written for
+        a while (the first write after a quiet second goes out at once: a run that starts
+        alone is in the file before its first step, so a kill -9 leaves it there)."""
+        if self.since is None:
+            return False
+        now = time.monotonic()
+        return now - self.since >= self.FLUSH_EVERY_S or now - self.last_flush >= self.FLUSH_EVERY_S
+
+    def pending(self) -> bool:
+        return self.since is not None
+
+    def _flush_when_due(self) -> None:
+        while True:
+            time.sleep(self.FLUSH_EVERY_S / 4)
+            with self.lock:
+                if self.since is None:
+                    self._timer = None
+                    return
+                if time.monotonic() - self.since >= self.FLUSH_EVERY_S:
+                    try:
+                        self.flush()
+                    except Exception as exc:  # noqa: BLE001 - retried by the next write or release
+                        import sys
+
+                        print(f"specrun: could not write the run store {self.path} yet: {exc}", file=sys.stderr)
+
+    def flush(self) -> None:
+        with self.lock:
+            if self.since is None:
+                return
+            runs, params, env, metrics, updates = self.runs, self.params, self.env, self.metrics, self.updates
+            self.runs, self.params, self.env, self.updates = {}, [], [], {}
+            self.metrics = ([], [], [], [], [], [])
+            self.since, self.last_flush = None, time.monotonic()
+            try:
+                with write_lease(self.path).connection() as db:
+                    if not self.reconciled:
+                        _reconcile_dead(db)
+                        self.reconciled = True
+                    db.execute("BEGIN TRANSACTION")
+                    try:
+                        _write_batch(db, runs, params, env, metrics, updates)
+                        db.execute("COMMIT")
+                    except BaseException:
+                        db.execute("ROLLBACK")
+                        raise
+            except BaseException:
+                # Nothing was written: put it back in front of what came meanwhile.
+                self.runs = {**runs, **self.runs}
+                self.params, self.env = params + self.params, env + self.env
+                self.metrics = tuple(old + new for old, new in zip(metrics, self.metrics, strict=True))
+                for run_id, fields in self.updates.items():
+                    updates.setdefault(run_id, {}).update(fields)
+                self.updates = updates
+                self.touch()
+                raise
+
+
+def _arrow(names: tuple[str, ...], types: tuple[Any, ...], cols: Any) -> pa.Table:
+    return pa.table({n: pa.array(c, t) for n, t, c in zip(names, types, cols, strict=True)})
+
+
+def _insert(db: Any, table: str, data: pa.Table, by_name: bool = False) -> None:
+    db.register("_specrun_new", data)
+    try:
+        db.execute(f"INSERT INTO {table} {'BY NAME ' if by_name else ''}SELECT * FROM _specrun_new")
+    finally:
+        db.unregister("_specrun_new")
+
+
+def _write_batch(db: Any, runs: dict[str, dict[str, Any]], params: list[tuple[Any, ...]],
+                 env: list[tuple[Any, ...]], metrics: tuple[list[Any], ...],
+                 updates: dict[str, dict[str, Any]]) -> None:
+    if runs:
+        rows = list(runs.values())
+        _insert(db, "runs", pa.table({c: pa.array([r.get(c) for r in rows], t) for c, t in RUN_COLUMNS.items()}),
+                by_name=True)
+    if params:
+        _insert(db, "params", _arrow(PARAM_NAMES, PARAM_TYPES, list(zip(*params, strict=True))))
+    if env:
+        db.executemany("INSERT INTO environment VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", env)
+    if metrics[0]:
+        db.register("_specrun_metrics", _arrow(METRIC_NAMES, METRIC_TYPES, metrics))
+        try:
+            db.execute("INSERT INTO metrics SELECT * FROM _specrun_metrics")
+            # The newest value per metric; an older step never replaces a newer one.
+            db.execute(
+                """INSERT INTO metrics_final
+                   SELECT run_id, split, name, max(step), arg_max(value, (step, ts)), max(ts)
+                   FROM _specrun_metrics GROUP BY run_id, split, name
+                   ON CONFLICT (run_id, split, name) DO UPDATE SET
+                     value = CASE WHEN excluded.step >= step THEN excluded.value ELSE value END,
+                     ts = CASE WHEN excluded.step >= step THEN excluded.ts ELSE ts END,
+                     step = greatest(excluded.step, step)"""
+            )
+        finally:
+            db.unregister("_specrun_metrics")
+    for run_id, fields in updates.items():
+        fields = dict(fields)
+        ended = fields.pop("_ended", None)
+        cols = list(fields)
+        sets = [f"{c} = ?" for c in cols]
+        values = [fields[c] for c in cols]
+        if ended is not None:
+            sets.append("duration_s = date_diff('millisecond', created_at, ?) / 1000.0")
+            values.append(ended)
+        db.execute(f"UPDATE runs SET {', '.join(sets)} WHERE run_id = ?", [*values, run_id])
+
+
+def _reconcile_dead(db: Any) -> None:
+    """Runs left 'running' by a driver on this host that no longer exists were killed
+    without a chance to say so: mark them interrupted instead of running forever."""
+    host = socket.gethostname()
+    rows = db.execute("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]).fetchall()
+    for run_id, pid in rows:
+        if pid and not _pid_alive(pid):
+            db.execute(
+                "UPDATE runs SET status = 'interrupted', ended_at = ?, error = ? WHERE run_id = ?",
+                [now(), f"the driver process {pid} ended without recording an outcome (killed?)", run_id],
+            )
+
+
+_batches: dict[str, _Batch] = {}
+_batches_lock = threading.Lock()
+
+
+def batch_for(path: Path) -> _Batch:
+    key = str(Path(path).resolve())
+    with _batches_lock:
+        found = _batches.get(key)
+        if found is None:
+            found = _batches[key] = _Batch(Path(path))
+        return found
+
+
+def flush_pending(path: Path | None = None) -> None:
+    """Write what this process holds for ``path`` (every store when None)."""
+    if path is None:
+        targets = list(_batches.values())
+    else:
+        found = _batches.get(str(Path(path).resolve()))
+        targets = [found] if found is not None else []
+    for b in targets:
+        b.flush()
+
+
 class StoreWriter:
+    """The driver's way into the store. Writes are batched per store and process (``_Batch``):
+    they reach the file within a second, before any read of this process, and at exit."""
+
     def __init__(self, path: Path, flush_every_s: float = 1.0, flush_rows: int = 50_000):
         self.path = Path(path)
-        self.flush_every_s = flush_every_s
         self.flush_rows = flush_rows
-        # Columns, not row tuples: a million points cost a million appends, not tuples.
-        self._cols: tuple[list[Any], ...] = ([], [], [], [], [], [])
-        self._last_flush = time.monotonic()
-        self._reconciled = False
+        self.batch = batch_for(self.path)
         self.artifacts = artifact_root(self.path)
 
     # -- runs -------------------------------------------------------------------
@@ -72,111 +278,73 @@ class StoreWriter:
                    sweep_id: str | None = None, env: dict[str, Any] | None = None,
                    plugin_versions: dict[str, str] | None = None) -> None:
         data = spec.data
-        params = [_param_row(run_id, p, v) for p, v in flatten_params(data) if p]
-        with write_lease(self.path).connection() as db:
-            if not self._reconciled:
-                self._reconcile_dead(db)
-                self._reconciled = True
-            db.execute("BEGIN TRANSACTION")
-            db.execute(
-                """INSERT INTO runs (run_id, name, status, created_at, description, tags, spec_path, spec_text,
-                   spec_resolved, overrides, spec_hash, seed, plugin_versions, parent_id, sweep_id, mode, host, pid)
-                   VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [run_id, spec.name, now(), data.get("description", ""), data.get("tags", []), spec.path,
-                 spec.text, spec.canonical(), spec.overrides, spec.hash, spec.seed,
-                 json.dumps(plugin_versions or {}), parent_id, sweep_id, mode, socket.gethostname(), os.getpid()],
-            )
-            if params:
-                # One Arrow insert: executemany costs a round trip per row.
-                cols = list(zip(*params, strict=True))
-                table = pa.table({
-                    "run_id": pa.array(cols[0], pa.string()), "path": pa.array(cols[1], pa.string()),
-                    "type": pa.array(cols[2], pa.string()), "value_num": pa.array(cols[3], pa.float64()),
-                    "value_int": pa.array(cols[4], pa.int64()), "value_bool": pa.array(cols[5], pa.bool_()),
-                    "value_str": pa.array(cols[6], pa.string()), "value_json": pa.array(cols[7], pa.string()),
-                })
-                db.register("new_params", table)
-                try:
-                    db.execute("INSERT INTO params SELECT * FROM new_params")
-                finally:
-                    db.unregister("new_params")
+        params = {p: _param_row(run_id, p, v) for p, v in flatten_params(data) if p}  # one row per path
+        row = {"run_id": run_id, "name": spec.name, "status": "running", "created_at": now(),
+               "description": data.get("description", ""), "tags": list(data.get("tags") or []),
+               "spec_path": spec.path, "spec_text": spec.text, "spec_resolved": spec.canonical(),
+               "overrides": list(spec.overrides or []), "spec_hash": spec.hash, "seed": spec.seed,
+               "plugin_versions": json.dumps(plugin_versions or {}), "parent_id": parent_id,
+               "sweep_id": sweep_id, "mode": mode, "host": socket.gethostname(), "pid": os.getpid()}
+        with self.batch.lock:
+            if run_id in self.batch.runs:
+                raise ValueError(f"run {run_id} was created twice")
+            self.batch.runs[run_id] = row
+            self.batch.params.extend(params.values())
             if env is not None:
-                db.execute(
-                    "INSERT INTO environment VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, env.get("python"), env.get("platform"), env.get("host"), env.get("cpu_count"),
+                self.batch.env.append(
+                    (run_id, env.get("python"), env.get("platform"), env.get("host"), env.get("cpu_count"),
                      env.get("gpus", []), env.get("git_commit"), env.get("git_dirty"),
-                     json.dumps(env.get("packages", {}))],
-                )
-            db.execute("COMMIT")
+                     json.dumps(env.get("packages", {}))))
+            self.batch.touch()
+        self._maybe_flush()
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        """Set columns of a run's row (node, trial index, fingerprint ...)."""
+        self.batch.update(run_id, fields)
+        self._maybe_flush()
 
     def set_fingerprint(self, run_id: str, fingerprint: str) -> None:
-        with write_lease(self.path).connection() as db:
-            db.execute("UPDATE runs SET data_fingerprint = ? WHERE run_id = ?", [fingerprint, run_id])
+        self.update_run(run_id, data_fingerprint=fingerprint)
 
     def finish_run(self, run_id: str, status: str, error: str | None = None, traceback: str | None = None) -> None:
-        with write_lease(self.path).connection() as db:
-            self._flush_into(db)
-            db.execute(
-                """UPDATE runs SET status = ?, ended_at = ?, error = ?, traceback = ?,
-                   duration_s = date_diff('millisecond', created_at, ?) / 1000.0 WHERE run_id = ?""",
-                [status, now(), error, traceback, now(), run_id],
-            )
-
-    @staticmethod
-    def _reconcile_dead(db: Any) -> None:
-        """Runs left 'running' by a driver on this host that no longer exists were killed
-        without a chance to say so: mark them interrupted instead of running forever."""
-        host = socket.gethostname()
-        rows = db.execute("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]).fetchall()
-        for run_id, pid in rows:
-            if pid and not _pid_alive(pid):
-                db.execute(
-                    "UPDATE runs SET status = 'interrupted', ended_at = ?, error = ? WHERE run_id = ?",
-                    [now(), f"the driver process {pid} ended without recording an outcome (killed?)", run_id],
-                )
+        ended = now()
+        with self.batch.lock:
+            row = self.batch.runs.get(run_id)
+            if row is not None:  # never written yet: it goes in finished
+                row.update(status=status, ended_at=ended, error=error, traceback=traceback,
+                           duration_s=(ended - row["created_at"]).total_seconds())
+                self.batch.touch()
+            else:
+                self.batch.update(run_id, {"status": status, "ended_at": ended, "error": error,
+                                           "traceback": traceback, "_ended": ended})
+        self._maybe_flush()
 
     # -- metrics ------------------------------------------------------------------
     def log_metrics(self, run_id: str, split: str, values: dict[str, float | None], step: int) -> None:
         ts = now()
-        runs, splits, names, steps, vals, tss = self._cols
         step = int(step)
-        for name, value in values.items():
-            runs.append(run_id)
-            splits.append(split)
-            names.append(name)
-            steps.append(step)
-            vals.append(None if value is None else float(value))
-            tss.append(ts)
-        if len(runs) >= self.flush_rows or time.monotonic() - self._last_flush >= self.flush_every_s:
+        with self.batch.lock:
+            runs, splits, names, steps, vals, tss = self.batch.metrics
+            for name, value in values.items():
+                runs.append(run_id)
+                splits.append(split)
+                names.append(name)
+                steps.append(step)
+                vals.append(None if value is None else float(value))
+                tss.append(ts)
+            self.batch.touch()
+            full = len(runs) >= self.flush_rows
+        if full:
             self.flush()
+        else:
+            self._maybe_flush()
 
     def flush(self) -> None:
-        if not self._cols[0]:
-            self._last_flush = time.monotonic()
-            return
-        with write_lease(self.path).connection() as db:
-            self._flush_into(db)
+        self.batch.flush()
 
-    def _flush_into(self, db: Any) -> None:
-        self._last_flush = time.monotonic()
-        if not self._cols[0]:
-            return
-        cols, self._cols = self._cols, ([], [], [], [], [], [])
-        table = pa.table(
-            {
-                "run_id": pa.array(cols[0], pa.string()),
-                "split": pa.array(cols[1], pa.string()),
-                "name": pa.array(cols[2], pa.string()),
-                "step": pa.array(cols[3], pa.int64()),
-                "value": pa.array(cols[4], pa.float64()),
-                "ts": pa.array(cols[5], pa.timestamp("us")),
-            }
-        )
-        db.register("new_metrics", table)
-        try:
-            db.execute("INSERT INTO metrics SELECT * FROM new_metrics")
-        finally:
-            db.unregister("new_metrics")
+    def _maybe_flush(self) -> None:
+        if self.batch.due():
+            self.batch.flush()
 
     # -- samples and artifacts ---------------------------------------------------
     def log_samples(self, run_id: str, split: str, step: int | None, rows: list[dict[str, Any]], start: int = 0) -> None:
