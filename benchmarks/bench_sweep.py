@@ -2,8 +2,8 @@
 
 1. Parallel efficiency: the same N short trials as a sweep with every core busy, as a sweep
    one trial at a time (max_concurrent: 1), and one by one in-process (no Ray) — trials/min.
-2. ASHA vs FIFO on the same space and budget (num_samples, epochs): compute used (epochs
-   trained, summed over trials), wall time, and the best eval accuracy reached.
+2. ASHA and PBT vs FIFO on the same space and budget (num_samples, epochs): compute used
+   (epochs trained, summed over trials), wall time, and the best eval accuracy reached.
 
     python benchmarks/bench_sweep.py            # reduced: about 2 minutes on 2 idle cores
     python benchmarks/bench_sweep.py --full     # more trials and epochs
@@ -60,12 +60,20 @@ def epochs_trained(store: Path, sweep_id: str) -> int:
     import specrun
 
     df = specrun.open_store(str(store)).query(
-        """SELECT coalesce(sum(e), 0) AS n FROM (
-             SELECT max(m.step) AS e FROM metrics m JOIN runs r USING (run_id)
-           WHERE r.sweep_id = ? AND m.split = 'train' AND m.name = 'loss' GROUP BY m.run_id)""",
+        # one train/loss row per epoch trained: under pbt a trial is a chain of runs, each
+        # training only the epochs after the checkpoint it continued
+        """SELECT count(*) AS n FROM metrics m JOIN runs r USING (run_id)
+           WHERE r.sweep_id = ? AND m.split = 'train' AND m.name = 'loss'""",
         [sweep_id],
     )
     return int(df["n"][0])
+
+
+def _runs(store: Path, sweep_id: str) -> int:
+    import specrun
+
+    q = "SELECT count(*) AS n FROM runs WHERE sweep_id = ?"
+    return int(specrun.open_store(str(store)).query(q, [sweep_id])["n"][0])
 
 
 def parallel_efficiency(tmp: Path, trials: int, epochs: int, rows: int) -> dict:
@@ -109,6 +117,7 @@ def asha_vs_fifo(tmp: Path, samples: int, epochs: int, rows: int) -> dict:
     for label, extra in (
         ("fifo", "  scheduler: fifo"),
         ("asha", "  scheduler: {asha: {grace_period: 2, reduction_factor: 2}}"),
+        ("pbt", "  scheduler: {pbt: {perturbation_interval: 3, quantile_fraction: 0.25}}"),
     ):
         path = write(tmp, label, rows=rows, epochs=epochs, samples=samples, extra=extra)
         store = tmp / f"{label}.duckdb"
@@ -120,6 +129,7 @@ def asha_vs_fifo(tmp: Path, samples: int, epochs: int, rows: int) -> dict:
             "epochs_budget": samples * epochs,
             "best_eval_accuracy": round(result.best["value"], 4),
             "stopped": statuses.count("stopped"),
+            "runs": len(result.trials) if label != "pbt" else _runs(store, result.sweep_id),
             "finished": statuses.count("finished"),
         }
     return out

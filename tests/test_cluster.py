@@ -241,7 +241,7 @@ def test_a_worker_node_that_dies_mid_trial_fails_it_and_the_retry_finishes(clust
         tmp_path,
         SPEC.format(
             rows=4000,  # long enough (seconds) for both trials to hold a node at once
-            epochs=120,
+            epochs=400,  # trials of several seconds: the kill must find one running
             sweep="""
   max_failures: 3
   space:

@@ -202,7 +202,7 @@ def _headline_metrics(st: Any, run_ids: list[str]) -> dict[str, str]:
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="seconds before the query is stopped")
 @store_option
 def query(sql: str, fmt: str, out: str | None, timeout: float, store: str | None) -> None:
-    """Answer read-only SQL over the store (tables: runs, params, metrics, artifacts, samples, environment, sweeps)."""
+    """Answer read-only SQL over the store (tables: runs, params, metrics, metrics_final, artifacts, samples, environment, sweeps)."""
     from .store import open_store
 
     df = open_store(store).query(sql, timeout=timeout)
