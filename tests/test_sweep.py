@@ -200,35 +200,6 @@ sweep:
     assert st.query("SELECT count(*) AS n FROM runs")["n"][0] == 3  # nothing ran again
 
 
-def test_optuna_search_when_installed(ray_local, tmp_path):
-    pytest.importorskip("optuna")
-    spec = load_spec(
-        spec_file(
-            tmp_path,
-            """
-  metric: accuracy
-  search: optuna
-  num_samples: 3
-  max_concurrent: 2
-  space:
-    model.lr: {loguniform: [0.01, 2.0]}
-    model.l2: {choice: [0.0, 0.001]}
-""",
-            epochs=1,
-        )
-    )
-    result = run_sweep(spec, store=str(tmp_path / "s.duckdb"), quiet=True, print_result=False)
-    assert result.status == "finished" and sorted(t["trial_index"] for t in result.trials) == [
-        0,
-        1,
-        2,
-    ]
-    for t in result.trials:
-        assert t["status"] == "finished" and 0.01 <= t["values"]["model.lr"] <= 2.0
-        assert t["values"]["model.l2"] in (0.0, 0.001)
-    assert result.best_run_id == result.trials[0]["run_id"]
-
-
 def test_pbt_continues_weak_trials_from_a_strong_trials_checkpoint(ray_local, tmp_path):
     """Two trials learn (lr 1.0, 0.6), two barely move (lr 0.002, 0.001). PBT must replace a
     weak one by a copy of a strong one's model: a new run whose parent is the copied run,
@@ -336,20 +307,21 @@ def test_pbt_refuses_a_trainer_that_saves_no_checkpoint(tmp_path):
     assert sink.events[-1] == ("report", {"eval/accuracy": 0.5}, 3, {"w": 1})
 
 
-def test_hyperopt_search_when_installed(ray_local, tmp_path):
-    pytest.importorskip("hyperopt")
+@pytest.mark.parametrize("search", ["optuna", "hyperopt"])
+def test_adaptive_search_when_installed(ray_local, tmp_path, search):
+    pytest.importorskip(search)
     spec = load_spec(
         spec_file(
             tmp_path,
-            """
+            f"""
   metric: accuracy
-  search: hyperopt
+  search: {search}
   num_samples: 4
   max_concurrent: 2
   space:
-    model.lr: {loguniform: [0.01, 2.0]}
-    model.l2: {choice: [0.0, 0.001]}
-    model.batch_size: {qrandint: [8, 64, 8]}
+    model.lr: {{loguniform: [0.01, 2.0]}}
+    model.l2: {{choice: [0.0, 0.001]}}
+    model.batch_size: {{qrandint: [8, 64, 8]}}
 """,
             epochs=2,
         )

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -181,13 +182,19 @@ _leases: dict[str, WriteLease] = {}
 _leases_lock = threading.Lock()
 
 
-def write_lease(path: Path) -> WriteLease:
+def per_store(registry: dict[str, Any], lock: threading.Lock, path: Path, make: Any) -> Any:
+    """The one object of ``registry`` for the store file at ``path`` in this process."""
     key = str(Path(path).resolve())
-    with _leases_lock:
-        lease = _leases.get(key)
-        if lease is None:
-            lease = _leases[key] = WriteLease(Path(path))
-        return lease
+    with lock:
+        found = registry.get(key)
+        if found is None:
+            found = registry[key] = make(Path(path))
+        return found
+
+
+def write_lease(path: Path) -> WriteLease:
+    lease: WriteLease = per_store(_leases, _leases_lock, path, WriteLease)
+    return lease
 
 
 @atexit.register

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +40,39 @@ def to_polars(cursor: Any) -> Any:
     return pl.from_arrow(cursor.to_arrow_table())
 
 
-def run_sql(db: Any, sql: str, params: list[Any] | None = None) -> Any:
-    rel = db.sql(sql, params=params) if params else db.sql(sql)
-    if rel is None:
-        import polars as pl
+SMALL_RESULT = 256  # rows: below this, building the frame from Python rows beats Arrow
 
+
+def _plain_dtypes() -> dict[str, Any]:
+    import polars as pl
+
+    return {"VARCHAR": pl.String, "DOUBLE": pl.Float64, "BIGINT": pl.Int64, "INTEGER": pl.Int32,
+            "BOOLEAN": pl.Boolean, "FLOAT": pl.Float32, "SMALLINT": pl.Int16,
+            "TIMESTAMP": pl.Datetime("us"), "DATE": pl.Date}
+
+
+def run_sql(db: Any, sql: str, params: list[Any] | None = None) -> Any:
+    """A Polars frame of the query's result. Small results of plain column types (most of the
+    history commands' queries) skip the Arrow round trip, which costs more than the query."""
+    import polars as pl
+
+    cur = db.execute(sql, params) if params else db.execute(sql)
+    desc = cur.description
+    if desc is None:
         return pl.DataFrame()
-    return to_polars(rel)
+    names = [d[0] for d in desc]
+    plain = _plain_dtypes()
+    types = [plain.get(str(d[1])) for d in desc]
+    head = None
+    if len(set(names)) == len(names) and all(t is not None for t in types):
+        rows = cur.fetchmany(SMALL_RESULT)
+        head = pl.DataFrame(rows, schema=dict(zip(names, types, strict=True)), orient="row")
+        if len(rows) < SMALL_RESULT:
+            return head
+    with warnings.catch_warnings():  # "an extra copy": cheaper than running the query again
+        warnings.simplefilter("ignore", UserWarning)
+        rest = pl.from_arrow(cur.to_arrow_table())
+    return rest if head is None else pl.concat([head, rest.cast(head.schema)])
 
 
 class Store:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .connection import artifact_root, write_lease
+from .connection import artifact_root, per_store, write_lease
 
 UTC = dt.UTC
 
@@ -244,12 +244,8 @@ _batches_lock = threading.Lock()
 
 
 def batch_for(path: Path) -> _Batch:
-    key = str(Path(path).resolve())
-    with _batches_lock:
-        found = _batches.get(key)
-        if found is None:
-            found = _batches[key] = _Batch(Path(path))
-        return found
+    batch: _Batch = per_store(_batches, _batches_lock, path, _Batch)
+    return batch
 
 
 def flush_pending(path: Path | None = None) -> None:
