@@ -43,12 +43,13 @@ def grid(tmp_path_factory):
     return store, metrics, final
 
 
-def test_the_doc_shows_the_four_queries():
+def test_the_doc_shows_every_tested_query():
     assert set(doc_queries()) == {
         "mean_std_by_param",
         "pivot_two_params",
         "or_conditions",
         "best_step_window",
+        "top_runs_final",
     }
 
 
@@ -99,3 +100,14 @@ def test_best_step_by_window_function(grid):
         assert row["best_accuracy"] == best
         assert row["best_step"] == steps.filter(pl.col("value") == best)["step"].min()
     assert got["best_accuracy"].to_list() == sorted(got["best_accuracy"].to_list(), reverse=True)
+
+
+def test_top_runs_from_metrics_final(grid):
+    store, metrics, final = grid
+    got = store.query(doc_queries()["top_runs_final"])
+    expected = final.filter(pl.col("lr") >= 0.5).sort(["accuracy", "run_id"], descending=[True, False])
+    assert got["run_id"].to_list() == expected["run_id"].head(3).to_list()
+    assert got["accuracy"].to_list() == expected["accuracy"].head(3).to_list()
+    last = metrics.group_by("run_id").agg(pl.col("step").max())
+    for row in got.iter_rows(named=True):  # the value is the run's newest step's
+        assert row["step"] == last.filter(pl.col("run_id") == row["run_id"])["step"][0]
