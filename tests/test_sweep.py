@@ -203,7 +203,9 @@ sweep:
 def test_pbt_continues_weak_trials_from_a_strong_trials_checkpoint(ray_local, tmp_path):
     """Two trials learn (lr 1.0, 0.6), two barely move (lr 0.002, 0.001). PBT must replace a
     weak one by a copy of a strong one's model: a new run whose parent is the copied run,
-    whose metrics start after the copied step, at the copied model's accuracy."""
+    whose metrics start after the copied step, at the copied model's accuracy. Synchronous
+    PBT: every trial waits at each perturbation point, so the exploit happens however fast or
+    staggered the trials are (asynchronous PBT skips it when the others have finished)."""
     import json
 
     store = str(tmp_path / "s.duckdb")
@@ -213,11 +215,11 @@ def test_pbt_continues_weak_trials_from_a_strong_trials_checkpoint(ray_local, tm
             """
   metric: accuracy
   search: grid
-  scheduler: {pbt: {perturbation_interval: 2, quantile_fraction: 0.5, resample_probability: 0.0}}
+  scheduler: {pbt: {perturbation_interval: 2, quantile_fraction: 0.5, resample_probability: 0.0, synch: true}}
   space:
     model.lr: {grid: [1.0, 0.6, 0.002, 0.001]}
 """,
-            epochs=10,
+            epochs=6,
             rows=400,
             resources="{cpus: 0.5}",
         )

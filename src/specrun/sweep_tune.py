@@ -28,7 +28,9 @@ class PlannedSearch(Searcher):
     ) -> bool:
         return True  # metric and mode come from our constructor; there is no param space
 
-    def suggest(self, trial_id: str) -> dict[str, Any] | str | None:
+    # Tune's stub says dict | None, but its own protocol ends a searcher with the string
+    # Searcher.FINISHED.
+    def suggest(self, trial_id: str) -> dict[str, Any] | str | None:  # type: ignore[override]
         if not self.queue:
             return Searcher.FINISHED
         index, values = self.queue.pop(0)
@@ -87,9 +89,11 @@ def build_tuner(
         checkpoints=plan.scheduler == "pbt",
     )
     # A function of the config: resources can be swept like any other value.
+    # Tune takes a plain resource dict from the function too (its stub says only a
+    # PlacementGroupFactory); the sweep tests run trials with swept resources this way.
     trainable = tune.with_resources(
         trainable,
-        lambda config: trial_resources(plan.resources_of(trial_of(config)[1])),
+        lambda config: trial_resources(plan.resources_of(trial_of(config)[1])),  # type: ignore[arg-type,return-value]
     )
     limit = plan.max_concurrent
     if pending is not None and plan.scheduler == "pbt":

@@ -51,9 +51,10 @@ def remove_runs(
         db.execute("BEGIN TRANSACTION")
         try:
             for table in RUN_TABLES:
-                count = db.execute(
+                counted = db.execute(
                     f"SELECT count(*) FROM {table} WHERE list_contains(?, run_id)", [ids]
-                ).fetchone()[0]
+                ).fetchone()
+                count = counted[0] if counted else 0
                 db.execute(f"DELETE FROM {table} WHERE list_contains(?, run_id)", [ids])
                 removal.rows[table] = count
             emptied = db.execute(

@@ -61,7 +61,8 @@ def export_parquet(
             # COPY cannot take a bound path; the path is ours and quoted as an SQL literal.
             literal = "'" + str(target).replace("'", "''") + "'"
             db.execute(f"COPY ({select}) TO {literal} (FORMAT parquet)", [ids])
-            rows = db.execute(f"SELECT count(*) FROM ({select})", [ids]).fetchone()[0]
+            counted = db.execute(f"SELECT count(*) FROM ({select})", [ids]).fetchone()
+            rows = counted[0] if counted else 0
             written.append((table, rows, str(target)))
         migrations = applied(db)
     copied = _copy_artifacts(store, ids, out / "artifacts") if with_files else 0

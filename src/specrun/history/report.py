@@ -231,14 +231,14 @@ def _single_run_sections(store: Store, run: dict[str, Any]) -> list[str]:
         parts.append(h.section("Environment", h.table(["field", "value"], rows)))
     artifacts = store.artifacts(run_id)
     if artifacts.height:
-        rows = [
+        artifact_rows: list[tuple[Any, ...]] = [
             (a["name"], a["kind"], a["bytes"], a["sha256"][:16])
             for a in artifacts.iter_rows(named=True)
         ]
         parts.append(
             h.section(
                 "Artifacts",
-                h.table(["name", "kind", "bytes", "sha256"], rows, [False, False, True, False]),
+                h.table(["name", "kind", "bytes", "sha256"], artifact_rows, [False, False, True, False]),
             )
         )
     parts.append(h.section("Resolved spec", h.pre(canonical_yaml(run.get("spec_resolved")))))

@@ -71,7 +71,7 @@ def run_sql(db: Any, sql: str, params: list[Any] | None = None) -> Any:
             return head
     with warnings.catch_warnings():  # "an extra copy": cheaper than running the query again
         warnings.simplefilter("ignore", UserWarning)
-        rest = pl.from_arrow(cur.to_arrow_table())
+        rest: Any = pl.from_arrow(cur.to_arrow_table())
     return rest if head is None else pl.concat([head, rest.cast(head.schema)])
 
 
