@@ -167,3 +167,8 @@ def trial_main(
         }
     sink.buffer.append((run_id, ("outcome", outcome)))
     sink.flush()
+    if outcome.get("tune_stop"):
+        # End the thread the way Tune ended it. Returning normally instead would make Tune's
+        # wrapper report a last result and wait forever for a reply that a stopped trial never
+        # gets: its actor could then not be reused for the next trial.
+        raise SystemExit(0)

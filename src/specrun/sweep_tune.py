@@ -122,10 +122,10 @@ def build_tuner(
         num_samples=num_samples,
         max_concurrent_trials=limit,
         # A fresh actor per trial costs a Python start and every import: 3x slower sweeps of
-        # short trials on 2 cores (benchmarks/bench_sweep.py). But the thread of a trial that a
-        # scheduler stopped does not end in time for Tune to reset its actor, and Tune then
-        # fails the next trial without a callback: reuse only where nothing is stopped.
-        reuse_actors=plan.scheduler == "fifo",
+        # short trials on 2 cores (benchmarks/bench_sweep.py). Trials a scheduler stops or
+        # pauses end their thread with SystemExit (sweep_trial.trial_main), so Tune can reset
+        # the actor for the next trial.
+        reuse_actors=True,
     )
     run_config = RunConfig(
         name=name,
