@@ -219,3 +219,20 @@ def test_adaptive_searchers_build_for_a_resumed_sweep(tmp_path, search):
     if search == "hyperopt":
         # another seed: its first draws differ from the fresh sweep's (already run) ones
         assert resumed.rstate.randint(1 << 30) != fresh.rstate.randint(1 << 30)
+
+
+def test_sweep_errors_name_the_file_and_line(tmp_path):
+    """A bad scheduler param is reported where it is written (file:line:col: dotted path)."""
+    from specrun.errors import SpecError
+
+    with pytest.raises(SpecError) as caught:
+        plan_for(
+            tmp_path,
+            "  metric: accuracy\n  scheduler: {pbt: {perturbation_intervall: 2}}\n"
+            "  space:\n    model.lr: {uniform: [0.1, 1]}\n",
+        )
+    text = str(caught.value)
+    line = BASE.count("\n") + 2  # the scheduler line, below the BASE lines
+    assert text.startswith(f"{tmp_path / 'spec.yaml'}:{line}:"), text
+    assert "sweep.scheduler: pbt has no parameter 'perturbation_intervall'" in text
+    assert 'did you mean "perturbation_interval"' in text

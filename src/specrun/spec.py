@@ -130,6 +130,19 @@ class ResolvedSpec:
     hash: str
     components: dict[str, Any] = field(default_factory=dict)  # section -> (Component, params) or list
     overrides: list[str] = field(default_factory=list)
+    located: _Located | None = field(default=None, repr=False, compare=False)  # where paths were written
+
+    def issue(self, path: str, message: str) -> SpecIssue:
+        """A problem at a dotted path, located in the file where it (or its parent) was written."""
+        if self.located is None:
+            return SpecIssue(self.path, None, None, path, message)
+        try:
+            keys = parse_dotted(path)
+        except Exception:  # noqa: BLE001 - a path we cannot parse is located at the spec
+            keys = ()
+        import dataclasses
+
+        return dataclasses.replace(self.located.issue(keys, message), path=path)
 
     @property
     def name(self) -> str:
@@ -432,7 +445,7 @@ def load_spec(path: str | os.PathLike[str], overrides: list[str] | tuple[str, ..
         apply_override(data, text, loc)
     resolved, components = validate(data, loc, p)
     text = p.read_text(encoding="utf-8")
-    return ResolvedSpec(str(p), text, resolved, spec_hash(resolved), components, list(overrides))
+    return ResolvedSpec(str(p), text, resolved, spec_hash(resolved), components, list(overrides), loc)
 
 
 def load_resolved(data: dict[str, Any], path: str = "<stored spec>", text: str = "",

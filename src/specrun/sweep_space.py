@@ -14,6 +14,7 @@ import copy
 import inspect
 import itertools
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,11 +218,12 @@ def build_scheduler(plan: SweepPlan, nested: bool = True) -> Any:
         raise UserError("sweep.scheduler.asha.time_attr: training_iteration (evals so far) or step")
     if kind == "pbt":
         params = _pbt_params(plan, params, nested)
+    given = {k: v for k, v in params.items() if k in plan.scheduler_params}  # what the spec says
     try:
         return cls(**params)
     except (AssertionError, TypeError, ValueError) as exc:
         raise UserError(
-            f"sweep.scheduler: {kind} rejects {params}: {exc or 'invalid values'}"
+            f"sweep.scheduler: {kind} rejects {given}: {exc or 'invalid values'}"
         ) from None
 
 
@@ -296,7 +298,18 @@ def _planned_trials(
 
 
 def build_plan(spec: ResolvedSpec) -> SweepPlan:
-    """Check the sweep section against the spec and plan it. Raises ``UserError``."""
+    """Check the sweep section against the spec and plan it. Raises ``SpecError`` (located
+    in the spec file) or ``UserError``."""
+    try:
+        return _build_plan(spec)
+    except UserError as exc:
+        match = re.match(r"(sweep(?:\.[^\s:]+)?): (.*)", str(exc), flags=re.S)
+        if match is None or isinstance(exc, SpecError):
+            raise
+        raise SpecError([spec.issue(match.group(1), match.group(2))]) from None
+
+
+def _build_plan(spec: ResolvedSpec) -> SweepPlan:
     sweep = spec.data.get("sweep")
     if not sweep:
         raise UserError(f"{spec.path}: the spec has no sweep: section")
