@@ -144,7 +144,7 @@ class TrialRecorder(Callback):
                 self.display.line(f"[dim]trial {index} {previous.run_id} resumed from its checkpoint[/dim]")
             return previous
         if previous is not None:  # PBT restarted it from a better trial's model
-            note = _restart_note(self.plan.scheduler, previous.run_id, source, run_id)
+            note = _restart_note(self.plan.scheduler, source, run_id)
             self._close(previous, {"status": "stopped", "error": note})
         spec = self.plan.trial_spec(values)
         info = RunInfo(run_id, spec.name, spec.data, str(self.writer.path), source, self.sweep_id)
@@ -231,7 +231,7 @@ def _last_value(recorder: TrialRecorder, run: TrialRun) -> float | None:
     return row[0] if row else None
 
 
-def _restart_note(scheduler: str, previous: str, source: str | None, run_id: str) -> str:
+def _restart_note(scheduler: str, source: str | None, run_id: str) -> str:
     if source is None:
         return f"restarted by the {scheduler} scheduler as run {run_id}"
     return (
