@@ -1,7 +1,8 @@
 """The single writer of the run store. Only the driver process uses it.
 
-Metrics are buffered and flushed in batches (at least every ``flush_every_s``) through a
-connection held only for the flush, so that readers in other processes get their turn.
+Writes of every run of the process are batched (``_Batch``) and go into the file in one
+transaction at most a second apart, through a connection held only for the flush, so that
+readers in other processes get their turn.
 """
 
 from __future__ import annotations
@@ -263,7 +264,7 @@ class StoreWriter:
     """The driver's way into the store. Writes are batched per store and process (``_Batch``):
     they reach the file within a second, before any read of this process, and at exit."""
 
-    def __init__(self, path: Path, flush_every_s: float = 1.0, flush_rows: int = 50_000):
+    def __init__(self, path: Path, flush_rows: int = 50_000):
         self.path = Path(path)
         self.flush_rows = flush_rows
         self.batch = batch_for(self.path)
