@@ -69,6 +69,8 @@ store_option = click.option("--store", type=click.Path(dir_okay=False), default=
                             help="run store (default: $SPECRUN_STORE or store/specrun.duckdb)")
 override_option = click.option("-o", "--override", "overrides", multiple=True, metavar="PATH=VALUE",
                                help="set a spec value by dotted path, e.g. -o trainer.lr=1e-4 (repeatable)")
+address_option = click.option("--address", default=None,
+                              help="join an existing Ray cluster (default: $RAY_ADDRESS)")
 
 
 @cli.command()
@@ -109,7 +111,7 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 @click.argument("spec", type=click.Path())
 @override_option
 @click.option("--local", is_flag=True, help="run in this process instead of a Ray actor (debugging)")
-@click.option("--address", default=None, help="join an existing Ray cluster (default: $RAY_ADDRESS)")
+@address_option
 @store_option
 @click.option("-q", "--quiet", is_flag=True, help="no progress output")
 @click.option("-v", "--verbose", is_flag=True, help="show worker and framework logs")

@@ -19,10 +19,6 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def exit_for_sweep(result: Any, spec_path: str) -> None:
     """Exit code of a sweep: 130 interrupted, 2 every trial failed on a user error, else 0."""
     if result.status == "interrupted":
@@ -46,7 +42,11 @@ def exit_for_cv(result: Any) -> None:
 
 
 def add_commands(cli: click.Group) -> None:
-    from .cli import override_option, store_option
+    from .cli import _on_sigterm, address_option, override_option, store_option
+
+    quiet_option = click.option(
+        "-q", "--quiet", is_flag=True, help="no progress lines (the result table is still shown)"
+    )
 
     @cli.command()
     @click.argument("spec", type=click.Path())
@@ -58,13 +58,9 @@ def add_commands(cli: click.Group) -> None:
         metavar="SWEEP_ID",
         help="continue a sweep: finished trials are kept, failed and interrupted ones run again",
     )
-    @click.option(
-        "--address", default=None, help="join an existing Ray cluster (default: $RAY_ADDRESS)"
-    )
+    @address_option
     @store_option
-    @click.option(
-        "-q", "--quiet", is_flag=True, help="no progress lines (the result table is still shown)"
-    )
+    @quiet_option
     @click.option("-v", "--verbose", is_flag=True, help="show each trial's logs and Tune's")
     def sweep(
         spec: str,
@@ -92,13 +88,9 @@ def add_commands(cli: click.Group) -> None:
     @click.argument("spec", type=click.Path())
     @override_option
     @click.option("--local", is_flag=True, help="run the folds one after another in this process")
-    @click.option(
-        "--address", default=None, help="join an existing Ray cluster (default: $RAY_ADDRESS)"
-    )
+    @address_option
     @store_option
-    @click.option(
-        "-q", "--quiet", is_flag=True, help="no progress lines (the result table is still shown)"
-    )
+    @quiet_option
     @click.option("-v", "--verbose", is_flag=True, help="show worker logs")
     def cv(
         spec: str,
