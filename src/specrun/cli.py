@@ -157,27 +157,39 @@ def run(spec: str, overrides: tuple[str, ...], local: bool, address: str | None,
 @click.option("--tag", default=None)
 @click.option("--status", default=None, type=click.Choice(["running", "finished", "failed", "interrupted", "stopped"]))
 @click.option("--sweep", default=None, help="runs of a sweep id")
-@click.option("--last", default=20, show_default=True, type=int)
+@click.option("--where", "-w", "where", multiple=True, metavar="PATH OP VALUE",
+              help="keep runs whose param or final metric matches, e.g. model.optimizer=adam, "
+                   "model.lr<=1e-3, eval/accuracy>0.8 (OP: = != < <= > >=; repeat for AND)")
+@click.option("--sort", default=None, metavar="SPLIT/METRIC",
+              help="best runs first by this final metric (a loss ascending, others descending; "
+                   "+ or - in front forces ascending or descending)")
+@click.option("--last", default=20, show_default=True, type=int, help="at most this many runs (0: all)")
 @store_option
-def runs(name: str | None, tag: str | None, status: str | None, sweep: str | None, last: int,
-         store: str | None) -> None:
-    """List recent runs with their headline metrics."""
+def runs(name: str | None, tag: str | None, status: str | None, sweep: str | None,
+         where: tuple[str, ...], sort: str | None, last: int, store: str | None) -> None:
+    """List runs with their headline metrics: the newest first, or the best first with --sort.
+
+    \b
+    specrun runs --where model.optimizer=adam --sort eval/accuracy --last 10
+    """
     from rich.table import Table
 
     from .store import open_store
     from .ui import out_console
 
     st = open_store(store)
-    df = st.runs(name=name, tag=tag, status=status, sweep=sweep, last=last)
+    df = st.runs(name=name, tag=tag, status=status, sweep=sweep, last=last, where=list(where), sort=sort)
     headline = _headline_metrics(st, df["run_id"].to_list())
     table = Table(title=f"runs in {st.path}")
-    for col in ("run id", "name", "status", "created", "duration", "metrics"):
-        table.add_column(col)
+    ranked = df.columns[-1] if sort else None
+    for col in ("run id", "name", "status", "created", "duration", *([ranked] if ranked else []), "metrics"):
+        table.add_column(col, justify="right" if col == ranked else "left")
     colors = {"finished": "green", "failed": "red", "interrupted": "yellow", "running": "cyan", "stopped": "yellow"}
     for row in df.iter_rows(named=True):
         dur = f"{row['duration_s']:.1f}s" if row["duration_s"] is not None else ""
+        value = [] if ranked is None else ["" if row[ranked] is None else f"{row[ranked]:.4g}"]
         table.add_row(row["run_id"], row["name"], f"[{colors.get(row['status'], 'white')}]{row['status']}",
-                      str(row["created_at"])[:19], dur, headline.get(row["run_id"], ""))
+                      str(row["created_at"])[:19], dur, *value, headline.get(row["run_id"], ""))
     out_console.print(table)
 
 

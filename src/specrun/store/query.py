@@ -40,6 +40,10 @@ def to_polars(cursor: Any) -> Any:
     return pl.from_arrow(cursor.to_arrow_table())
 
 
+RUN_LIST_COLUMNS = ", ".join(
+    c for c in ("run_id", "name", "status", "created_at", "duration_s", "seed", "spec_hash",
+                          "sweep_id", "parent_id", "tags", "error")
+)
 SMALL_RESULT = 256  # rows: below this, building the frame from Python rows beats Arrow
 
 
@@ -48,7 +52,7 @@ def _plain_dtypes() -> dict[str, Any]:
 
     return {"VARCHAR": pl.String, "DOUBLE": pl.Float64, "BIGINT": pl.Int64, "INTEGER": pl.Int32,
             "BOOLEAN": pl.Boolean, "FLOAT": pl.Float32, "SMALLINT": pl.Int16,
-            "TIMESTAMP": pl.Datetime("us"), "DATE": pl.Date}
+            "TIMESTAMP": pl.Datetime("us"), "DATE": pl.Date, "VARCHAR[]": pl.List(pl.String)}
 
 
 def run_sql(db: Any, sql: str, params: list[Any] | None = None) -> Any:
@@ -129,27 +133,50 @@ class Store:
         raise StoreError(f"no run {ref!r} in {self.path}")
 
     def runs(self, name: str | None = None, tag: str | None = None, status: str | None = None,
-             sweep: str | None = None, last: int | None = 20) -> Any:
-        where, args = [], []
+             sweep: str | None = None, last: int | None = 20, where: Any = None,
+             sort: str | None = None) -> Any:
+        """Runs, newest first. ``where`` filters on params and final metrics
+        (``["model.optimizer=adam", "eval/accuracy>0.8"]`` or ``{"model.optimizer": "adam"}``);
+        ``sort="eval/accuracy"`` puts the best runs first and adds that metric as a column."""
+        from .search import check_paths, check_sort, condition_sql, conditions
+
+        clauses, args = [], []
         if name:
-            where.append("name LIKE ?")
+            clauses.append("name LIKE ?")
             args.append(name.replace("*", "%"))
         if tag:
-            where.append("list_contains(tags, ?)")
+            clauses.append("list_contains(tags, ?)")
             args.append(tag)
         if status:
-            where.append("status = ?")
+            clauses.append("status = ?")
             args.append(status)
         if sweep:
-            where.append("starts_with(sweep_id, ?)")
+            clauses.append("starts_with(sweep_id, ?)")
             args.append(sweep)
-        sql = "SELECT run_id, name, status, created_at, duration_s, seed, spec_hash, sweep_id, parent_id, tags, error FROM runs"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY created_at DESC"
+        conds = conditions(where)
+        for cond in conds:
+            clause, more = condition_sql(cond)
+            clauses.append(clause)
+            args.extend(more)
+        order = _sort_order(sort)
+        sql = f"SELECT {RUN_LIST_COLUMNS} FROM runs"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        if order is None:
+            sql += " ORDER BY created_at DESC"
+        else:
+            sql = (f"SELECT r.*, s.value AS \"{order.column.replace(chr(34), chr(34) * 2)}\" FROM ({sql}) r LEFT JOIN metrics_final s "
+                   "ON s.run_id = r.run_id AND s.split = ? AND s.name = ? "
+                   f"ORDER BY s.value {'DESC' if order.descending else 'ASC'} NULLS LAST, r.created_at DESC")
+            args += [order.split, order.name]
         if last:
             sql += f" LIMIT {int(last)}"
-        return self._q(sql, args)
+        found = self._q(sql, args)
+        if conds and not found.height:
+            check_paths(self, conds, order)  # a misspelt path is an error, not an empty table
+        elif order is not None and found[order.column].null_count() == found.height:
+            check_sort(self, order)
+        return found
 
     def run(self, ref: str) -> dict[str, Any]:
         run_id = self.resolve_run_id(ref)
@@ -192,6 +219,12 @@ class Store:
 
     def environment(self, run_id: str) -> Any:
         return self._q("SELECT * FROM environment WHERE run_id = ?", [run_id])
+
+
+def _sort_order(sort: str | None) -> Any:
+    from .search import parse_sort
+
+    return parse_sort(sort) if sort else None
 
 
 def open_store(path: str | os.PathLike[str] | None = None) -> Store:
