@@ -4,6 +4,7 @@ other processes can take turns while a run is in flight."""
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
 import random
 import threading
@@ -35,27 +36,21 @@ def artifact_root(db_path: Path) -> Path:
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
-    return "lock" in text or "conflicting" in text or "different configuration" in text
+    # "file handle conflict": this process has the file open in another DuckDB database
+    return any(k in text for k in ("lock", "conflicting", "different configuration", "file handle conflict"))
 
 
 _checked: set[tuple[str, bool]] = set()
 
 
-def _open(path: Path, write: bool) -> duckdb.DuckDBPyConnection:
-    """Open the file (waiting out another process's lock) and check the schema version."""
-    if not write and not path.exists():
-        raise StoreError(
-            f"no run store at {path}: it is created by the first `specrun run` "
-            "(choose another with --store or SPECRUN_STORE)"
-        )
-    if write:
-        path.parent.mkdir(parents=True, exist_ok=True)
+def _retry_locked(path: Path, attempt: Any) -> Any:
+    """``attempt()``, again and again while another connection (of this process or another)
+    holds the file, for up to LOCK_WAIT_S."""
     deadline = time.monotonic() + LOCK_WAIT_S
     delay = 0.005
     while True:
         try:
-            db = duckdb.connect(str(path), read_only=not write)
-            break
+            return attempt()
         except duckdb.Error as exc:
             if not _is_lock_error(exc) or time.monotonic() > deadline:
                 if _is_lock_error(exc):
@@ -64,25 +59,91 @@ def _open(path: Path, write: bool) -> duckdb.DuckDBPyConnection:
             # Short sleeps: a writer releases its lock for a moment every second.
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 0.05)
+
+
+def _check_schema(db: duckdb.DuckDBPyConnection, path: Path, write: bool) -> None:
+    """Refuse a store from a newer specrun; migrate an older one (writers only)."""
+    key = (str(path.resolve()), write)
+    if key in _checked:
+        return
+    names = applied(db)
+    newer = unknown_migrations(names)
+    if newer:
+        raise StoreError(
+            f"the run store {path} was written by a newer specrun (schema migrations "
+            f"{', '.join(newer)} are unknown here): upgrade specrun to read it"
+        )
+    if write:
+        migrate(db)
+    elif not names:
+        raise StoreError(f"{path} is not a specrun run store (no schema)")
+    _checked.add(key)
+
+
+def _open(path: Path, write: bool) -> duckdb.DuckDBPyConnection:
+    """Open the file for writing (waiting out another process's lock), migrated."""
+    if not write:
+        raise ValueError("readers attach the store: use connect(path, write=False)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = _retry_locked(path, lambda: duckdb.connect(str(path)))
     try:
-        key = (str(path.resolve()), write)
-        if key not in _checked:
-            names = applied(db)
-            newer = unknown_migrations(names)
-            if newer:
-                raise StoreError(
-                    f"the run store {path} was written by a newer specrun (schema migrations "
-                    f"{', '.join(newer)} are unknown here): upgrade specrun to read it"
-                )
-            if write:
-                migrate(db)
-            elif not names:
-                raise StoreError(f"{path} is not a specrun run store (no schema)")
-            _checked.add(key)
+        _check_schema(db, path, write=True)
     except BaseException:
         db.close()
         raise
     return db
+
+
+class _ReadDatabase:
+    """One in-memory DuckDB database per process that readers attach store files to.
+
+    Opening a DuckDB file as a database of its own costs about 13 ms (DuckDB builds a catalog
+    of its functions for every database), attaching it to a database that exists costs under
+    one: a one-off query (``open_store().query(...)``) pays the difference every time. Each
+    reader attaches the file under its own name, read-only, and detaches it when done, so
+    the file's lock is held exactly as long as with a connection of its own.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._db: duckdb.DuckDBPyConnection | None = None
+        self._pid = 0
+        self._names = itertools.count()
+
+    def _base(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            if self._db is None or self._pid != os.getpid():  # a forked child makes its own
+                self._db, self._pid = duckdb.connect(":memory:"), os.getpid()
+            return self._db
+
+    def attach(self, path: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
+        if not path.exists():
+            raise StoreError(
+                f"no run store at {path}: it is created by the first `specrun run` "
+                "(choose another with --store or SPECRUN_STORE)"
+            )
+        cursor = self._base().cursor()  # a cursor of its own: one per thread, as DuckDB asks
+        name = f"specrun_store_{next(self._names)}"
+        quoted = str(path).replace("'", "''")
+        try:
+            _retry_locked(path, lambda: cursor.execute(f"ATTACH '{quoted}' AS {name} (READ_ONLY)"))
+            cursor.execute(f"USE {name}")
+            _check_schema(cursor, path, write=False)
+        except BaseException:
+            self.detach(cursor, name)
+            raise
+        return cursor, name
+
+    @staticmethod
+    def detach(cursor: duckdb.DuckDBPyConnection, name: str) -> None:
+        try:
+            cursor.execute("USE memory")
+            cursor.execute(f"DETACH DATABASE IF EXISTS {name}")
+        finally:
+            cursor.close()
+
+
+_readers = _ReadDatabase()
 
 
 @contextmanager
@@ -90,7 +151,7 @@ def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection. Writers create and migrate the store; readers need it.
 
     The run writer (``StoreWriter``) keeps a lease instead; a read-only connection here first
-    closes this process's own lease (DuckDB refuses two configurations in one process).
+    closes this process's own lease (DuckDB lets one process hold a file in one database only).
     """
     if not write:
         from .writer import flush_pending
@@ -99,7 +160,13 @@ def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         lease = _leases.get(str(Path(path).resolve()))
         if lease is not None:
             lease.release()
-    db = _open(path, write=write)
+        reader, name = _readers.attach(Path(path))
+        try:
+            yield reader
+        finally:
+            _readers.detach(reader, name)
+        return
+    db = _open(path, write=True)
     try:
         yield db
     finally:

@@ -177,7 +177,8 @@ def m003_metrics_final(db: duckdb.DuckDBPyConnection) -> None:
 
 def applied(db: duckdb.DuckDBPyConnection) -> list[str]:
     exists = db.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_name = 'schema_migrations' AND table_catalog = current_database()"
     ).fetchone()
     if not exists or not exists[0]:
         return []
