@@ -7,6 +7,7 @@ import atexit
 import itertools
 import os
 import random
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -146,6 +147,14 @@ class _ReadDatabase:
 _readers = _ReadDatabase()
 
 
+def _flush_pending(path: Path | None) -> None:
+    """Write what this process's StoreWriters hold. A process that never imported the
+    writer has nothing pending, and a reader need not import it (pyarrow: 60 ms or more)."""
+    writer = sys.modules.get(f"{__package__}.writer")
+    if writer is not None:
+        writer.flush_pending(path)
+
+
 @contextmanager
 def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection. Writers create and migrate the store; readers need it.
@@ -154,9 +163,7 @@ def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     closes this process's own lease (DuckDB lets one process hold a file in one database only).
     """
     if not write:
-        from .writer import flush_pending
-
-        flush_pending(path)  # a reader sees everything this process has written so far
+        _flush_pending(path)  # a reader sees everything this process has written so far
         lease = _leases.get(str(Path(path).resolve()))
         if lease is not None:
             lease.release()
@@ -268,8 +275,6 @@ def write_lease(path: Path) -> WriteLease:
 def release_writes() -> None:
     """Close this process's write connections: a finished run leaves the file free for any
     reader at once (a raw ``duckdb.connect(read_only=True)`` included)."""
-    from .writer import flush_pending
-
-    flush_pending()
+    _flush_pending(None)
     for lease in list(_leases.values()):
         lease.release()
