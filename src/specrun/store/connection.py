@@ -135,6 +135,12 @@ class _ReadDatabase:
             raise
         return cursor, name
 
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None and self._pid == os.getpid():
+                self._db.close()
+            self._db = None
+
     @staticmethod
     def detach(cursor: duckdb.DuckDBPyConnection, name: str) -> None:
         try:
@@ -145,6 +151,7 @@ class _ReadDatabase:
 
 
 _readers = _ReadDatabase()
+atexit.register(_readers.close)  # before DuckDB's own module teardown, which warns of live objects
 
 
 def _flush_pending(path: Path | None) -> None:
