@@ -1,7 +1,7 @@
 """One read-only connection for all the queries of one command.
 
-Opening a DuckDB file costs 15-60 ms (more than most of our queries), and `show` or
-`report` run a dozen queries. Inside ``with store.held():`` they share one connection,
+Attaching the store file for a query costs 1-3 ms (the file's lock and its first reads),
+and `show` or `report` run a dozen queries. Inside ``with store.held():`` they share one connection,
 closed at the end of the block, so a run writing in another process waits at most that
 long (the writer retries for ``SPECRUN_STORE_LOCK_WAIT`` seconds). Outside the block every
 query opens and closes its own connection, as ``Store`` does.
