@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 REPO = PLUGIN_ROOT.parents[1]
@@ -80,6 +81,18 @@ def write_spec(directory: Path, text: str, name: str = "spec.yaml") -> Path:
     path = directory / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def run_tiny_bow(directory: Path, store: str, name: str) -> Any:
+    """A finished one-epoch run of core's bag-of-words model on 60 headlines: a run that is
+    not a Hugging Face model, for the tests of what refuses or accepts one."""
+    import specrun
+
+    spec = (f"name: {name}\ndata: {{kind: korean_headlines, rows: 60}}\n"
+            "model: {kind: bow_softmax, epochs: 1}\n")
+    result = specrun.run(write_spec(directory, spec, f"{name}.yaml"), store=store, local=True)
+    assert result.status == "finished", result.error
+    return result
 
 
 def run_cli(

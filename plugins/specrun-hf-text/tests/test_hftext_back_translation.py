@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 import specrun
-from hftext_testkit import make_ctx, metric, run_cli, write_spec
+from hftext_testkit import make_ctx, metric, run_cli, run_tiny_bow, write_spec
 from hftext_tiny_models import save_tiny_marian
 
 from specrun_hf_text import back_translation
@@ -111,20 +111,7 @@ def test_filter_rules():
 
 def test_run_id_that_is_not_a_seq2seq_model(tmp_path, marians):
     store = str(tmp_path / "s.duckdb")
-    bow = specrun.run(
-        write_spec(
-            tmp_path,
-            """
-name: bow
-data: {kind: korean_headlines, rows: 60}
-model: {kind: bow_softmax, epochs: 1}
-""",
-            "bow.yaml",
-        ),
-        store=store,
-        local=True,
-    )
-    assert bow.status == "finished", bow.error
+    bow = run_tiny_bow(tmp_path, store, "bow")
     spec = write_spec(
         tmp_path,
         spec_text(marians[0], marians[1]).replace(

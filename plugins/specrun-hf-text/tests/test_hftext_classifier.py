@@ -8,7 +8,15 @@ import json
 import polars as pl
 import pytest
 import specrun
-from hftext_testkit import CLASSIFIER_FAST, SPECS, isolated_env, metric, run_cli, write_spec
+from hftext_testkit import (
+    CLASSIFIER_FAST,
+    SPECS,
+    isolated_env,
+    metric,
+    run_cli,
+    run_tiny_bow,
+    write_spec,
+)
 
 SPEC = str(SPECS / "classify_bert.yaml")
 DATA = ["data.seed=7"]  # members of one ensemble share rows, whatever their own seed
@@ -123,19 +131,7 @@ def test_a_parent_run_stands_for_its_children(members, tmp_path):
 
     store, runs = members
     st = specrun.open_store(store)
-    parent = specrun.run(
-        write_spec(
-            tmp_path,
-            """
-name: parent
-data: {kind: korean_headlines, rows: 60}
-model: {kind: bow_softmax, epochs: 1}
-""",
-            "parent.yaml",
-        ),
-        store=store,
-        local=True,
-    )
+    parent = run_tiny_bow(tmp_path, store, "parent")
     spec = specrun.load_spec(SPEC, [*CLASSIFIER_FAST, *DATA, "seed=5", "trainer.epochs=1"])
     child = run_spec(spec, store=store, mode="local", parent_id=parent.run_id, quiet=True)
     assert child.status == "finished", child.error
