@@ -42,7 +42,7 @@ def exit_for_cv(result: Any) -> None:
 
 
 def add_commands(cli: click.Group) -> None:
-    from .cli import _on_sigterm, address_option, override_option, store_option
+    from .cli import address_option, override_option, store_option
 
     quiet_option = click.option(
         "-q", "--quiet", is_flag=True, help="no progress lines (the result table is still shown)"
@@ -72,13 +72,9 @@ def add_commands(cli: click.Group) -> None:
         verbose: bool,
     ) -> None:
         """Run the spec's sweep: section on Ray Tune; every trial is a run in the store."""
-        from .spec import load_spec
         from .sweep import run_sweep
 
-        resolved = load_spec(spec, overrides)
-        if not resolved.data.get("sweep"):
-            raise UserError(f"{spec} has no sweep: section (see specs/sweep_topics.yaml)")
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        resolved = _spec_to_start(spec, overrides, "sweep", "specs/sweep_topics.yaml")
         result = run_sweep(
             resolved, store=store, address=address, quiet=quiet, verbose=verbose, resume=resume
         )
@@ -103,12 +99,8 @@ def add_commands(cli: click.Group) -> None:
     ) -> None:
         """Cross-validate: the spec's cv: section as K fold runs under one parent run."""
         from .cv import run_cv
-        from .spec import load_spec
 
-        resolved = load_spec(spec, overrides)
-        if not resolved.data.get("cv"):
-            raise UserError(f"{spec} has no cv: section (see specs/cv_topics.yaml)")
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        resolved = _spec_to_start(spec, overrides, "cv", "specs/cv_topics.yaml")
         result = run_cv(
             resolved,
             store=store,
@@ -118,3 +110,16 @@ def add_commands(cli: click.Group) -> None:
             verbose=verbose,
         )
         exit_for_cv(result)
+
+
+def _spec_to_start(spec: str, overrides: tuple[str, ...], section: str, example: str) -> Any:
+    """The validated spec, which must have ``section``; from here SIGTERM stops the work
+    the way Ctrl-C does, so the store marks what was running."""
+    from .cli import _on_sigterm
+    from .spec import load_spec
+
+    resolved = load_spec(spec, overrides)
+    if not resolved.data.get(section):
+        raise UserError(f"{spec} has no {section}: section (see {example})")
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    return resolved
