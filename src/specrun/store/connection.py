@@ -81,10 +81,8 @@ def _check_schema(db: duckdb.DuckDBPyConnection, path: Path, write: bool) -> Non
     _checked.add(key)
 
 
-def _open(path: Path, write: bool) -> duckdb.DuckDBPyConnection:
+def _open_for_write(path: Path) -> duckdb.DuckDBPyConnection:
     """Open the file for writing (waiting out another process's lock), migrated."""
-    if not write:
-        raise ValueError("readers attach the store: use connect(path, write=False)")
     path.parent.mkdir(parents=True, exist_ok=True)
     db = _retry_locked(path, lambda: duckdb.connect(str(path)))
     try:
@@ -180,7 +178,7 @@ def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         finally:
             _readers.detach(reader, name)
         return
-    db = _open(path, write=True)
+    db = _open_for_write(path)
     try:
         yield db
     finally:
@@ -215,7 +213,7 @@ class WriteLease:
                 self._close()
                 time.sleep(self.GAP_S)
             if self._db is None:
-                self._db = _open(self.path, write=True)
+                self._db = _open_for_write(self.path)
                 self._opened = time.monotonic()
                 self._start_closer()
             try:
