@@ -11,22 +11,9 @@ PY="${SPECRUN_PYTHON:-python3.11}"
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 log() { echo "[bootstrap] $*" >&2; }
 
-# System packages: a Hangul font for plots and word clouds, PostgreSQL for the chatbot API tests.
-need_apt=()
-fc-list 2>/dev/null | grep -qi nanum || [ -d /usr/share/fonts/truetype/nanum ] || need_apt+=(fonts-nanum)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
-command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing system packages: ${need_apt[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null 2>&1 \
-      || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null; } \
-      || log "warning: could not install ${need_apt[*]} (tests that need them will say so)"
-  else
-    log "warning: missing system packages ${need_apt[*]}; install them with: sudo apt-get install ${need_apt[*]}"
-  fi
-fi
+# System packages (fonts, PostgreSQL, Java, Chromium...): scripts/system_packages.sh, kept out
+# of the cache key so that adding one does not rebuild the venv.
+bash "$ROOT/scripts/system_packages.sh"
 
 KEY="$( { cat "$ROOT/scripts/constraints.txt" "$ROOT/scripts/bootstrap.sh" "$ROOT/scripts/requirements.py";
           "$PY" "$ROOT/scripts/requirements.py"; "$PY" --version; } | sha256sum | cut -c1-16)"
