@@ -123,6 +123,10 @@ def run(spec: str, overrides: tuple[str, ...], local: bool, address: str | None,
 
     if verbose:
         os.environ["SPECRUN_VERBOSE"] = "1"  # reaches Ray workers: plugins keep framework logs on
+    if store:
+        # Components that read other runs (an ensemble of stored models) read this store,
+        # in this process or in a Ray worker (which gets the driver's SPECRUN_* variables).
+        os.environ["SPECRUN_STORE"] = os.path.abspath(store)
     resolved = load_spec(spec, (*overrides, "sweep=null") if no_sweep else overrides)
     signal.signal(signal.SIGTERM, _on_sigterm)
     if resolved.data.get("sweep"):
@@ -294,8 +298,35 @@ def _add_core_commands() -> None:
 _add_core_commands()
 
 
+# Commands that execute a run in this process (--local) or start its driver.
+RUN_COMMANDS = ("run", "rerun", "sweep", "cv")
+
+
+def _fix_hash_seed() -> None:
+    """Give a run a fixed str hash seed: restart this process with PYTHONHASHSEED=0.
+
+    Python salts ``hash(str)`` per process, so code that iterates a set of strings (a
+    vocabulary, the keys of a merged config...) sees another order in a fresh process, and
+    a rerun gives other numbers. The seed can only be set before the interpreter starts,
+    hence the exec (same pid, so signals and process managers see no difference)."""
+    if os.environ.get("PYTHONHASHSEED"):  # chosen by the user (or set by the exec below)
+        return
+    args = sys.argv[1:]
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command not in RUN_COMMANDS:
+        return
+    os.environ["PYTHONHASHSEED"] = "0"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execv(sys.executable, [sys.executable, "-m", "specrun", *args])
+    except OSError:
+        pass  # go on unseeded rather than not at all
+
+
 def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    _fix_hash_seed()
     try:
         cli(prog_name="specrun")
     except KeyboardInterrupt:

@@ -31,6 +31,9 @@ class Component:
     package: str = ""  # distribution that ships it
     version: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
+    # Frameworks the component draws random numbers from ("torch", "tensorflow", ... or a
+    # "module:function" seeder): core imports and seeds each before the run builds anything.
+    seeds: tuple[str | Callable[[int, bool], None], ...] = ()
 
     def __post_init__(self) -> None:
         if self.section not in SECTIONS:
@@ -39,6 +42,10 @@ class Component:
             doc = (self.params.__doc__ or "").strip()
             if doc and not doc.startswith("Base of every"):
                 self.description = doc.splitlines()[0]
+        from .seeding import check_frameworks
+
+        self.seeds = tuple(self.seeds)
+        check_frameworks(self.seeds)
 
     def build(self, params: BaseModel) -> Any:
         """Call the factory; a ``"module:attr"`` factory is imported only now."""

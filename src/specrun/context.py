@@ -11,7 +11,6 @@ import hashlib
 import io
 import os
 import random
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -117,6 +116,8 @@ class RunContext:
         self.run_id = run_id
         self.spec = spec
         self.seed = int(spec.get("seed", 0))
+        self.deterministic = bool(spec.get("deterministic", False))
+        self.frameworks: tuple[Any, ...] = ()  # declared by the run's components (seeding.py)
         self.work_dir = Path(work_dir)
         self.device = device
         self.resources = spec.get("resources", {})
@@ -225,18 +226,21 @@ class RunContext:
 
     # -- reproducibility --------------------------------------------------------------
     def seed_everything(self) -> None:
-        """Seed python, numpy and any framework already imported by a plugin."""
-        random.seed(self.seed)
-        try:
-            import numpy as np
+        """Seed python, numpy and every framework the run's components declared (imported
+        now if need be), plus any other known framework already imported."""
+        from .seeding import seed_frameworks
 
-            np.random.seed(self.seed % (2**32))
-        except ImportError:
-            pass
-        if "torch" in sys.modules:
-            torch = sys.modules["torch"]
-            torch.manual_seed(self.seed)
-            if torch.cuda.is_available():
-                torch.cuda.manual_seed_all(self.seed)
-        if "tensorflow" in sys.modules:
-            sys.modules["tensorflow"].random.set_seed(self.seed)
+        seed_frameworks(self.seed, self.frameworks, self.deterministic)
+
+    def rng(self, purpose: str) -> Any:
+        """A numpy ``Generator`` for one purpose (``"shuffle"``, ``"negatives"``...): its
+        stream depends only on the run's seed and ``purpose``, not on what ran before."""
+        from .seeding import numpy_generator
+
+        return numpy_generator(self.seed, purpose)
+
+    def random(self, purpose: str) -> random.Random:
+        """Like :meth:`rng`, a ``random.Random`` for one purpose."""
+        from .seeding import python_random
+
+        return python_random(self.seed, purpose)

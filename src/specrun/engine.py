@@ -44,6 +44,7 @@ def _check_dataset(dataset: Any, where: str) -> Dataset:
 
 def execute(spec: ResolvedSpec, ctx: RunContext) -> dict[str, float]:
     """Run the pipeline; return the final metrics (split/name -> value)."""
+    ctx.frameworks = spec.frameworks()
     ctx.seed_everything()
     parts = build_components(spec)
     ctx.metrics = parts.get("metrics", [])

@@ -105,6 +105,9 @@ class SpecFrame(_Frame):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
     description: str = ""
     seed: int = 0
+    deterministic: bool = Field(
+        False, description="also use the frameworks' deterministic kernels (slower on GPUs)"
+    )
     tags: list[str] = Field(default_factory=list)
     extends: str | list[str] | None = None
     data: ComponentRef
@@ -154,6 +157,21 @@ class ResolvedSpec:
 
     def canonical(self) -> str:
         return canonical_json(self.data)
+
+    def stored_json(self) -> str:
+        """The resolved spec as the store keeps it, in the order it was written: a rerun
+        validates this, and components that iterate a params dict (a model config, a grid)
+        or write it to a file must see the same order as the first run did. Comparisons and
+        the hash use ``canonical()``, whose keys are sorted."""
+        return json.dumps(self.data, ensure_ascii=False, default=str)
+
+    def frameworks(self) -> tuple[Any, ...]:
+        """What the run's components declared to be seeded (``Component.seeds``), in order."""
+        out: list[Any] = []
+        for value in self.components.values():
+            for comp, _params in value if isinstance(value, list) else [value]:
+                out.extend(fw for fw in comp.seeds if fw not in out)
+        return tuple(out)
 
 
 def canonical_json(data: Any) -> str:

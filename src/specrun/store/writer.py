@@ -278,7 +278,7 @@ class StoreWriter:
         params = {p: _param_row(run_id, p, v) for p, v in flatten_params(data) if p}  # one row per path
         row = {"run_id": run_id, "name": spec.name, "status": "running", "created_at": now(),
                "description": data.get("description", ""), "tags": list(data.get("tags") or []),
-               "spec_path": spec.path, "spec_text": spec.text, "spec_resolved": spec.canonical(),
+               "spec_path": spec.path, "spec_text": spec.text, "spec_resolved": spec.stored_json(),
                "overrides": list(spec.overrides or []), "spec_hash": spec.hash, "seed": spec.seed,
                "plugin_versions": json.dumps(plugin_versions or {}), "parent_id": parent_id,
                "sweep_id": sweep_id, "mode": mode, "host": socket.gethostname(), "pid": os.getpid()}

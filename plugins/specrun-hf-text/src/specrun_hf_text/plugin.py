@@ -50,10 +50,17 @@ COMPONENTS = [
 ]
 
 
+# Sections whose kinds draw random numbers from torch (models, trainers, and the augmenters
+# that run a model: EDA's embedding synonyms, back-translation): core seeds it first.
+TORCH_KINDS = {"eda", "back_translation"}
+
+
 @hookimpl
 def register_components(register: Any) -> None:
     for section, kind, params, factory in COMPONENTS:
-        register(Component(section, kind, params, f"{PKG}.{factory}"))
+        uses_torch = section in ("model", "trainer") or kind in TORCH_KINDS
+        seeds = ("torch",) if uses_torch else ()
+        register(Component(section, kind, params, f"{PKG}.{factory}", seeds=seeds))
 
 
 @hookimpl

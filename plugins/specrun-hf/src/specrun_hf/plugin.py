@@ -15,6 +15,8 @@ from .trainer_params import HFSeq2SeqTrainerParams
 
 # Written next to every saved model; its presence tells load_model the run is ours.
 MODEL_CARD = "specrun_hf.json"
+# What the models and the trainer draw random numbers from: core seeds it before each builds.
+TORCH = ("torch",)
 
 
 @hookimpl
@@ -52,10 +54,17 @@ def register_components(register: Any) -> None:
         )
     )
 
-    register(Component("model", "marian", MarianParams, "specrun_hf.hf_models:MarianModel"))
-    register(Component("model", "bart", BartParams, "specrun_hf.hf_models:BartModel"))
+    models = "specrun_hf.hf_models"
+    register(Component("model", "marian", MarianParams, f"{models}:MarianModel", seeds=TORCH))
+    register(Component("model", "bart", BartParams, f"{models}:BartModel", seeds=TORCH))
     register(
-        Component("model", "seq2seq", AutoSeq2SeqParams, "specrun_hf.hf_models:AutoSeq2SeqModel")
+        Component(
+            "model",
+            "seq2seq",
+            AutoSeq2SeqParams,
+            "specrun_hf.hf_models:AutoSeq2SeqModel",
+            seeds=TORCH,
+        )
     )
     register(
         Component(
@@ -63,6 +72,7 @@ def register_components(register: Any) -> None:
             "vanilla_transformer",
             VanillaTransformerParams,
             "specrun_hf.vanilla.component:VanillaTransformerModel",
+            seeds=TORCH,
         )
     )
 
@@ -72,6 +82,7 @@ def register_components(register: Any) -> None:
             "hf_seq2seq_trainer",
             HFSeq2SeqTrainerParams,
             "specrun_hf.trainer:HFSeq2SeqTrainer",
+            seeds=TORCH,
         )
     )
 

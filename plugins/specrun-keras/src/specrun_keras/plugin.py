@@ -30,6 +30,8 @@ from .seq2seq_params import KerasSeq2SeqParams
 _OPS = "specrun_keras.image_ops"
 # Written next to every saved model; its presence tells load_model the run is ours.
 MODEL_CARD = "specrun_keras.json"
+# Core calls this seeder before a model builds: Keras imported quietly, then seeded.
+SEEDS = ("specrun_keras.runtime:seed_run",)
 
 
 @hookimpl
@@ -59,11 +61,21 @@ def register_components(register):
     ):
         register(Component("augment", kind, params, f"{_OPS}:{factory}"))
     register(
-        Component("model", "keras_resnet", KerasResNetParams, "specrun_keras.resnet:KerasResNet")
+        Component(
+            "model",
+            "keras_resnet",
+            KerasResNetParams,
+            "specrun_keras.resnet:KerasResNet",
+            seeds=SEEDS,
+        )
     )
     register(
         Component(
-            "model", "keras_seq2seq", KerasSeq2SeqParams, "specrun_keras.seq2seq:KerasSeq2Seq"
+            "model",
+            "keras_seq2seq",
+            KerasSeq2SeqParams,
+            "specrun_keras.seq2seq:KerasSeq2Seq",
+            seeds=SEEDS,
         )
     )
 

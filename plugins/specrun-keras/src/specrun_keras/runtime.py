@@ -97,6 +97,17 @@ def seed_keras(keras: Any, seed: int) -> None:
     keras.utils.set_random_seed(int(seed) % (2**32))
 
 
+def seed_run(seed: int, deterministic: bool) -> None:
+    """The seeder the plugin's components declare (``seeds=``): core calls it before a
+    component builds anything, with Keras imported the plugin's way (quiet, TF backend)."""
+    keras = keras_module()
+    seed_keras(keras, seed)
+    if deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
 def fit_verbosity() -> int:
     """Keras's own progress bars only in verbose mode; specrun draws its own."""
     return 2 if verbose() else 0

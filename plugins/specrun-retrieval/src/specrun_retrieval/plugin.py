@@ -24,6 +24,10 @@ from .params import (
 MODEL_KINDS = ("bi_encoder", "poly_encoder", "cross_encoder", "retrieve_and_rerank")
 
 
+# The models and the trainer draw random numbers from torch: core seeds it before each builds.
+TORCH = ("torch",)
+
+
 @hookimpl
 def register_components(register: Any) -> None:
     pkg = "specrun_retrieval"
@@ -32,10 +36,19 @@ def register_components(register: Any) -> None:
             "data", "generated_dialogue", GeneratedDialogueParams, f"{pkg}.data:GeneratedDialogue"
         )
     )
-    register(Component("model", "bi_encoder", BiEncoderParams, f"{pkg}.models:BiEncoderKind"))
-    register(Component("model", "poly_encoder", PolyEncoderParams, f"{pkg}.models:PolyEncoderKind"))
+    for kind, params, factory in (
+        ("bi_encoder", BiEncoderParams, "BiEncoderKind"),
+        ("poly_encoder", PolyEncoderParams, "PolyEncoderKind"),
+    ):
+        register(Component("model", kind, params, f"{pkg}.models:{factory}", seeds=TORCH))
     register(
-        Component("model", "cross_encoder", CrossEncoderParams, f"{pkg}.models:CrossEncoderKind")
+        Component(
+            "model",
+            "cross_encoder",
+            CrossEncoderParams,
+            f"{pkg}.models:CrossEncoderKind",
+            seeds=TORCH,
+        )
     )
     register(
         Component(
@@ -43,6 +56,7 @@ def register_components(register: Any) -> None:
             "retrieve_and_rerank",
             RetrieveAndRerankParams,
             f"{pkg}.models:RetrieveAndRerankKind",
+            seeds=TORCH,
         )
     )
     register(
@@ -51,6 +65,7 @@ def register_components(register: Any) -> None:
             "retrieval_trainer",
             RetrievalTrainerParams,
             f"{pkg}.trainer:RetrievalTrainer",
+            seeds=TORCH,
         )
     )
     register(

@@ -34,7 +34,9 @@ def register_components(register):
             "specrun_yolo.sources:GeneratedDetectionSource",
         )
     )
-    register(Component("model", "yolo", YoloParams, "specrun_yolo.model:YoloDetector"))
+    register(
+        Component("model", "yolo", YoloParams, "specrun_yolo.model:YoloDetector", seeds=("torch",))
+    )
 
 
 @hookimpl
