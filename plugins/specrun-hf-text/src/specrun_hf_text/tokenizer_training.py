@@ -55,17 +55,11 @@ def train_tokenizer(
     ordered = list(dict.fromkeys(specials.values()))
     unk = specials.get("unk_token")
     norms = [normalizers.NFC()] + ([normalizers.Lowercase()] if spec.lowercase else [])
+    trainer: Any = None
     if spec.kind == "wordpiece":
         tok = Tokenizer(models.WordPiece(unk_token=unk or "[UNK]"))
         tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
         tok.decoder = decoders.WordPiece()
-        limit = {"limit_alphabet": spec.limit_alphabet} if spec.limit_alphabet else {}
-        trainer = tk_trainers.WordPieceTrainer(
-            vocab_size=spec.vocab_size,
-            special_tokens=ordered,
-            min_frequency=spec.min_frequency,
-            **limit,
-        )
     elif spec.kind == "bpe":
         # Byte-level: every text is representable, so no unknown token ever appears.
         tok = Tokenizer(models.BPE())
@@ -85,7 +79,13 @@ def train_tokenizer(
             vocab_size=spec.vocab_size, special_tokens=ordered, unk_token=unk
         )
     tok.normalizer = normalizers.Sequence(norms)
-    tok.train_from_iterator((str(t) for t in texts), trainer)
+    if trainer is None:  # tokenizers' WordPieceTrainer differs from process to process
+        from specrun_textkit import train_wordpiece
+
+        train_wordpiece(tok, texts, spec.vocab_size, ordered, unk_token=unk or "[UNK]",
+                        min_frequency=spec.min_frequency, limit_alphabet=spec.limit_alphabet)
+    else:
+        tok.train_from_iterator((str(t) for t in texts), trainer)
     if add_cls_sep:
         cls, sep = specials["cls_token"], specials["sep_token"]
         tok.post_processor = processors.TemplateProcessing(

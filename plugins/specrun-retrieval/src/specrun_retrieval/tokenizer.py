@@ -23,6 +23,7 @@ def offline() -> None:
 
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool = True) -> Any:
+    from specrun_textkit import train_wordpiece
     from tokenizers import (
         Tokenizer,
         decoders,
@@ -30,7 +31,6 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool = Tru
         normalizers,
         pre_tokenizers,
         processors,
-        trainers,
     )
     from transformers import PreTrainedTokenizerFast
 
@@ -38,10 +38,8 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool = Tru
     steps = [normalizers.NFKC()] + ([normalizers.Lowercase()] if lowercase else [])
     tok.normalizer = normalizers.Sequence(steps)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(
-        vocab_size=vocab_size, special_tokens=SPECIALS, min_frequency=1
-    )
-    tok.train_from_iterator(texts, trainer)
+    # Not tokenizers' WordPieceTrainer: it learns another vocabulary in every process.
+    train_wordpiece(tok, texts, vocab_size, SPECIALS, unk_token="[UNK]", min_frequency=1)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
