@@ -14,6 +14,7 @@ from typing import Any
 
 from specrun import DataError, Dataset, Predictions
 
+from .archive import make_reproducible
 from .image_ops import RANDOM_OPS, input_normalization, load_images
 from .image_params import KerasResNetParams
 from .plugin import MODEL_CARD
@@ -202,6 +203,7 @@ class KerasResNet:
         out = ctx.work_dir / "keras_resnet"
         out.mkdir(exist_ok=True)
         model.net.save(out / "model.keras")
+        make_reproducible(out / "model.keras")
         (out / "preprocessing.json").write_text(
             json.dumps(
                 {"classes": model.classes, "image_size": self.p.image_size, "ops": model.ops},

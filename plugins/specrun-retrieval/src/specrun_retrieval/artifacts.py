@@ -42,6 +42,26 @@ def _save_stage(stage: TwoTowerModel | CrossModel, directory: Path) -> None:
         stage.net.backbone.config.save_pretrained(str(directory / "backbone"))
     # save_model, not save_file: a shared encoder's tensors appear twice in the state dict
     save_weights(stage.net.cpu(), str(directory / "weights.safetensors"))
+    _sort_metadata(directory / "weights.safetensors")
+
+
+def _sort_metadata(path: Path) -> None:
+    """Sort the header's ``__metadata__`` (save_model's map of shared tensor names), which
+    safetensors writes in the order of a per-process-seeded Rust hash map: without this, a
+    rerun with identical weights stores a file with other bytes."""
+    import json
+    import struct
+
+    raw = path.read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    meta = header.get("__metadata__")
+    if not meta:
+        return
+    header["__metadata__"] = dict(sorted(meta.items()))
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)  # the format keeps the data 8-byte aligned
+    path.write_bytes(struct.pack("<Q", len(text)) + text + raw[8 + n :])
 
 
 def save_model(ctx: Any, model: Any, bot: RetrievalBot | None) -> None:

@@ -253,6 +253,12 @@ class LdaTopics:
             return
         folder = ctx.work_dir / "lda_model"
         folder.mkdir(exist_ok=True)
-        model["lda"].save(str(folder / "lda"))
-        model["dictionary"].save(str(folder / "dictionary"))
+        lda, dictionary = model["lda"], model["dictionary"]
+        # gensim pickles a log of "lifecycle events" with wall-clock times and the host's
+        # platform into every file; None switches it off, so a rerun stores the same bytes.
+        for obj in (lda, getattr(lda, "state", None), getattr(lda, "id2word", None), dictionary):
+            if obj is not None:
+                obj.lifecycle_events = None
+        lda.save(str(folder / "lda"))
+        dictionary.save(str(folder / "dictionary"))
         ctx.save_artifact(folder, "model", kind="model")

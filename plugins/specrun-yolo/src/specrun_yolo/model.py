@@ -15,6 +15,7 @@ from typing import Any
 
 from specrun import Dataset, Predictions, UserError
 
+from . import reproducible
 from .epoch_logger import EpochLogger, eval_predictions
 from .evaluation import predict_split, save_confusion_matrix, save_validation_plots
 from .layout import SPLITS, YoloLayout, check_detection_data, write_layout
@@ -180,10 +181,17 @@ class YoloDetector:
         best = train_dir / "weights" / "best.pt"
         if not best.is_file():
             best = train_dir / "weights" / "last.pt"
-        ctx.save_artifact(best, "model/best.pt", kind="model")
-        for name in ("results.csv", "args.yaml"):
-            if (train_dir / name).is_file():
-                ctx.save_artifact(train_dir / name, f"train/{name}", kind="log")
+        # Copies without wall-clock times and temporary paths: a rerun stores the same bytes.
+        stored = ctx.work_dir / "yolo_stored"
+        ctx.save_artifact(reproducible.checkpoint(best, stored / "best.pt", ctx.work_dir),
+                          "model/best.pt", kind="model")
+        if (train_dir / "results.csv").is_file():
+            out = reproducible.results_csv(train_dir / "results.csv", stored / "results.csv")
+            ctx.save_artifact(out, "train/results.csv", kind="log")
+        if (train_dir / "args.yaml").is_file():
+            out = reproducible.text_without_dir(train_dir / "args.yaml", stored / "args.yaml",
+                                                ctx.work_dir)
+            ctx.save_artifact(out, "train/args.yaml", kind="log")
         if self.p.plots:
             for plot in sorted(train_dir.glob("*.png")) + sorted(train_dir.glob("*.jpg")):
                 ctx.save_artifact(plot, f"train/{plot.name}", kind="plot")
