@@ -51,7 +51,8 @@ def _fix_serialization_id(path: Path) -> None:
     """Overwrite torch.save's random serialization id in place with zeros, and its CRC in
     the local header and the central directory (the archive's layout and alignment stay)."""
     with zipfile.ZipFile(path) as z:
-        info = next((i for i in z.infolist() if i.filename.endswith(".data/serialization_id")), None)
+        found = [i for i in z.infolist() if i.filename.endswith(".data/serialization_id")]
+    info = found[0] if found else None
     if info is None or info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x08:
         return
     raw = bytearray(path.read_bytes())
@@ -76,7 +77,8 @@ def results_csv(src: Path, dst: Path) -> Path:
     rows = list(csv.reader(io.StringIO(src.read_text(encoding="utf-8"))))
     keep = [i for i, name in enumerate(rows[0] if rows else []) if name.strip() != "time"]
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([[r[i] for i in keep if i < len(r)] for r in rows])
+    kept_rows = [[r[i] for i in keep if i < len(r)] for r in rows]
+    csv.writer(out, lineterminator="\n").writerows(kept_rows)
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_text(out.getvalue(), encoding="utf-8")
     return dst
