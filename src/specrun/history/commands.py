@@ -203,6 +203,12 @@ def samples(
 )
 @click.option("-q", "--quiet", is_flag=True, help="no progress output")
 @click.option("-v", "--verbose", is_flag=True, help="show worker and framework logs")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="compare the rerun with the original, metric by metric: exit 0 if every metric, "
+    "sample and artifact matches, 1 at the first difference",
+)
 @store_option
 def rerun(
     run: str,
@@ -211,19 +217,46 @@ def rerun(
     address: str | None,
     quiet: bool,
     verbose: bool,
+    check: bool,
     store: str | None,
 ) -> None:
     """Run again from a run's stored resolved spec; the new run records it as its parent."""
     from ..ui import metrics_table
+    from .refs import resolve_run
+    from .reproduce import check_rerun
     from .reproduce import rerun as rerun_api
 
+    if store:  # as `specrun run --store` does: components that read other runs read this one
+        import os
+
+        os.environ["SPECRUN_STORE"] = os.path.abspath(store)
+    st = _store(store)
+    original = resolve_run(st, run)
     result = rerun_api(
-        _store(store), run, overrides, local=local, address=address, quiet=quiet, verbose=verbose
+        st, original, overrides, local=local, address=address, quiet=quiet, verbose=verbose
     )
     _print(
         metrics_table(result.run_id, result.name, result.status, result.metrics, result.duration_s)
     )
-    _print(f"run id: [bold]{result.run_id}[/bold] (rerun of {run})")
+    _print(f"run id: [bold]{result.run_id}[/bold] (rerun of {original})")
+    if check and result.status == "finished":
+        from .repro_check import check_table
+
+        verdict = check_rerun(st, original, result.run_id)
+        _print(check_table(verdict))
+        if verdict.skipped_timings:
+            skipped = ", ".join(verdict.skipped_timings)
+            _print(f"[dim]not compared (timings, cache use): {skipped}[/dim]")
+        if verdict.matched:
+            _print(f"[green]reproduced:[/green] {result.run_id} matches {original}")
+        else:
+            click.echo(
+                click.style("differs: ", fg="red", bold=True)
+                + f"rerun {result.run_id} parts from {original}: "
+                f"{verdict.first_difference()} (original vs rerun)",
+                err=True,
+            )
+            sys.exit(1)
     if result.status != "finished":
         click.echo(
             click.style("error: ", fg="red", bold=True) + f"run {result.run_id} {result.status}: "

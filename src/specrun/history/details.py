@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..store.query import Store
@@ -25,6 +25,8 @@ class RunDetails:
     artifacts: Any  # name, kind, path, sha256, bytes
     samples: Any  # split, step, idx, input, reference, output
     children: list[str]  # runs rerun from this one
+    # rerun id -> {repro_check: matched|differed, repro_detail}, for reruns made with --check
+    rerun_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def run_id(self) -> str:
@@ -62,6 +64,10 @@ class RunDetails:
                 {k: _plain(v) for k, v in r.items()} for r in self.samples.iter_rows(named=True)
             ],
             "children": self.children,
+            "rerun_checks": {
+                k: {"result": v["repro_check"], "first_difference": v["repro_detail"]}
+                for k, v in self.rerun_checks.items()
+            },
         }
 
 
@@ -89,9 +95,12 @@ def run_details(store: Store, ref: str, samples: int = 5) -> RunDetails:
            ORDER BY split, idx LIMIT ?""",
         [run_id, int(samples)],
     )
-    children = store._q(
-        "SELECT run_id FROM runs WHERE parent_id = ? ORDER BY created_at", [run_id]
-    )["run_id"].to_list()
+    reruns = store._q(
+        "SELECT run_id, repro_check, repro_detail FROM runs WHERE parent_id = ? ORDER BY created_at",
+        [run_id],
+    )
+    children = reruns["run_id"].to_list()
+    checks = {r["run_id"]: r for r in reruns.iter_rows(named=True) if r["repro_check"]}
     return RunDetails(
         run=run,
         params=params,
@@ -101,6 +110,7 @@ def run_details(store: Store, ref: str, samples: int = 5) -> RunDetails:
         artifacts=artifacts,
         samples=sample_rows,
         children=children,
+        rerun_checks=checks,
     )
 
 

@@ -38,6 +38,23 @@ def stored_spec(store: Store, ref: str, overrides: Sequence[str] = ()) -> tuple[
     return run_id, spec
 
 
+def check_rerun(store: Store, original: str, rerun_id: str) -> Any:
+    """Compare ``rerun_id`` with the run it reran and record the verdict on the rerun's row
+    (``runs.repro_check``, ``runs.repro_detail``), which ``specrun show`` displays."""
+    from ..store.writer import StoreWriter
+    from .repro_check import compare_runs
+
+    check = compare_runs(store, original, rerun_id)
+    writer = StoreWriter(store.path)
+    writer.update_run(
+        rerun_id,
+        repro_check="matched" if check.matched else "differed",
+        repro_detail=check.first_difference(),
+    )
+    writer.flush()
+    return check
+
+
 def rerun(
     store: Store,
     ref: str,

@@ -54,7 +54,8 @@ def show_view(details: RunDetails, flat_params: bool = False) -> list[Any]:
             )
         )
     if details.children:
-        out.append(f"reruns of this run: {', '.join(details.children)}")
+        labels = ", ".join(_rerun_label(details, r) for r in details.children)
+        out.append(f"reruns of this run: {labels}")
     return out
 
 
@@ -76,12 +77,32 @@ def _summary(details: RunDetails) -> Any:
         ("data fingerprint", cell((run.get("data_fingerprint") or "")[:16] or None)),
         ("mode / host", f"{run.get('mode')} on {run.get('host')}"),
         ("parent", cell(run.get("parent_id"))),
+        *_reproduces(run),
         ("sweep", cell(run.get("sweep_id"))),
         ("tags", ", ".join(run.get("tags") or []) or "–"),
     ]
     for key, value in rows:
         table.add_row(key, value)
     return table
+
+
+def _rerun_label(details: RunDetails, rerun_id: str) -> str:
+    check = details.rerun_checks.get(rerun_id)
+    if not check:
+        return rerun_id
+    if check["repro_check"] == "matched":
+        return f"{rerun_id} [green](reproduced it)[/green]"
+    return f"{rerun_id} [red](differed: {cell(check['repro_detail'])})[/red]"
+
+
+def _reproduces(run: dict[str, Any]) -> list[tuple[str, str]]:
+    """The row `specrun rerun --check` leaves on a rerun: did it reproduce its parent?"""
+    check = run.get("repro_check")
+    if not check:
+        return []
+    if check == "matched":
+        return [("reproduces parent", "[green]yes: every metric, sample and artifact[/green]")]
+    return [("reproduces parent", f"[red]no: {cell(run.get('repro_detail'))}[/red]")]
 
 
 def _metrics(details: RunDetails) -> Any:

@@ -175,6 +175,14 @@ def m003_metrics_final(db: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration
+def m004_rerun_checks(db: duckdb.DuckDBPyConnection) -> None:
+    """`specrun rerun --check` records on the rerun whether it reproduced its parent
+    ('matched' or 'differed') and, if not, where the two runs first differ."""
+    db.execute("ALTER TABLE runs ADD COLUMN repro_check VARCHAR")
+    db.execute("ALTER TABLE runs ADD COLUMN repro_detail VARCHAR")
+
+
 def applied(db: duckdb.DuckDBPyConnection) -> list[str]:
     exists = db.execute(
         "SELECT count(*) FROM information_schema.tables "
