@@ -13,13 +13,18 @@
 Targets: specrun >= 20x faster than MLflow on 1 and 2; aggregate over 30,000 runs < 1 s.
 
   python benchmarks/bench_store.py                 # the full sizes (MLflow part: many minutes)
+  python benchmarks/bench_store.py --smoke         # tiny sizes, every code path (CI; seconds)
   python benchmarks/bench_store.py --scale 0.05    # every size x 0.05, for a loaded machine
   python benchmarks/bench_store.py --no-mlflow     # specrun only
+
+Records (benchmarks/results/store.json): "log points", "top10 held open",
+"top10 held open, full history", "top10 held open, Store.runs", "top10 opening the store",
+"top10 fresh process", "top10 specrun runs CLI", "aggregate", "core aggregate",
+"core write", "one read-only query".
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import random
@@ -31,6 +36,8 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from benchlib import Results, parser
 
 from specrun.history.session import HistoryStore
 from specrun.spec import ResolvedSpec, spec_hash
@@ -135,8 +142,9 @@ def bench_spec(run: dict[str, Any]) -> ResolvedSpec:
 
 
 class ConnectionCounter:
-    """Counts the store connections the writer opens (instrumentation only: the writer's
-    behaviour is unchanged). Each costs a DuckDB open and close, whatever it writes."""
+    """Counts the store files the writer opens for writing (instrumentation only: the
+    writer's behaviour is unchanged). Each costs a DuckDB open and close, whatever it
+    writes. Readers attach the file to one in-memory database instead and are not counted."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -144,17 +152,18 @@ class ConnectionCounter:
     def __enter__(self) -> ConnectionCounter:
         import specrun.store.connection as connection_module
 
-        self._module, self._original = connection_module, connection_module._open
+        self._module, self._original = connection_module, connection_module._open_for_write
 
         def counting(*args: Any, **kwargs: Any) -> Any:
             self.count += 1
             return self._original(*args, **kwargs)
 
-        connection_module._open = counting  # what both connect() and the write lease call
+        # what both connect(write=True) and the writer's lease call, looked up at call time
+        connection_module._open_for_write = counting
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._module._open = self._original
+        self._module._open_for_write = self._original
 
 
 def specrun_log(path: Path, plan: list[dict[str, Any]]) -> None:
@@ -329,23 +338,24 @@ def mlflow_top10(client: Any, experiment: str) -> list[str]:
 # ----------------------------------------------------------------------------- main
 
 
+SIZES = {
+    "runs": 1000,
+    "points": 1_000_000,
+    "agg_runs": 30_000,
+    "core_points": 1_000_000,
+    "core_agg_runs": 10_000,
+}
+SMOKE_SIZES = {"runs": 20, "points": 2_000, "agg_runs": 300, "core_points": 2_000, "core_agg_runs": 100}
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
+    ap = parser(__doc__)
+    ap.add_argument(
         "--scale",
         type=float,
         default=1.0,
         help="multiply every size not given explicitly (default 1)",
     )
-    sizes = {
-        "runs": 1000,
-        "points": 1_000_000,
-        "agg_runs": 30_000,
-        "core_points": 1_000_000,
-        "core_agg_runs": 10_000,
-    }
     helps = {
         "runs": "runs logged by both tools",
         "points": "metric points across those runs",
@@ -353,20 +363,25 @@ def main(argv: list[str] | None = None) -> int:
         "core_points": "points through StoreWriter in one run",
         "core_agg_runs": "runs for core's aggregate",
     }
-    for key, default in sizes.items():
-        parser.add_argument(
+    for key, default in SIZES.items():
+        ap.add_argument(
             f"--{key.replace('_', '-')}",
             type=int,
             default=None,
             help=f"{helps[key]} (default {default:,})",
         )
-    parser.add_argument("--repeat", type=int, default=21, help="repeats of each query (median)")
-    parser.add_argument("--no-mlflow", action="store_true", help="skip the MLflow side")
-    args = parser.parse_args(argv)
+    ap.add_argument("--repeat", type=int, default=None, help="repeats of each query (median; default 21)")
+    ap.add_argument("--no-mlflow", action="store_true", help="skip the MLflow side")
+    args = ap.parse_args(argv)
+    base = SMOKE_SIZES if args.smoke else SIZES
+    repeat = args.repeat or (3 if args.smoke else 21)
+    process_repeat = 1 if args.smoke else 3
+    res = Results("store", args)
+    res.uses("duckdb", "polars")
 
     def size(key: str) -> int:
         given = getattr(args, key)
-        return given if given is not None else max(1, int(sizes[key] * args.scale))
+        return given if given is not None else max(1, int(base[key] * args.scale))
 
     runs, points = size("runs"), size("points")
     rows: list[tuple[str, str, str, str, str]] = []
@@ -375,38 +390,42 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         plan = run_plan(runs, points)
         n_points = sum(r["steps"] for r in plan) * len(METRIC_NAMES)
+        sizes = {"runs": runs, "points": n_points}
         store = folder / "s.duckdb"
         with ConnectionCounter() as connections:
             log_s, _ = timed(lambda: specrun_log(store, plan))
-        open_close_s, _ = median_time(lambda: Store(store).query("SELECT 1"), args.repeat * 4)
+        open_close_s, _ = median_time(lambda: Store(store).query("SELECT 1"), repeat * 4)
         # One-off: the query opens the store and closes it (what `specrun query` does).
-        top_s, top = median_time(lambda: specrun_top10(Store(store)), args.repeat)
+        top_s, top = median_time(lambda: specrun_top10(Store(store)), repeat)
         # Held: one open connection across queries, as MLflow's client keeps its engine.
         held = HistoryStore(store)
         with held.held():
-            held_s, held_top = median_time(lambda: specrun_top10(held), args.repeat)
+            held_s, held_top = median_time(lambda: specrun_top10(held), repeat)
             history_s, history_top = median_time(
-                lambda: specrun_top10(held, TOP10_HISTORY_SQL), args.repeat
+                lambda: specrun_top10(held, TOP10_HISTORY_SQL), repeat
             )
-            search_s, search_top = median_time(lambda: specrun_search(held), args.repeat)
-        assert held_top == top == history_top == search_top
+            search_s, search_top = median_time(lambda: specrun_search(held), repeat)
+        if not held_top == top == history_top == search_top:
+            print("error: specrun's four top-10 queries disagree", file=sys.stderr)
+            return 1
         expected = [f"r{i:011d}" for i in range(runs)]
         names = {rid: plan[expected.index(rid)]["name"] for rid in top}
 
         ml_log = ml_top = ml_cold = ml_process = None
         if not args.no_mlflow:
+            res.uses("mlflow", "sqlalchemy")
             client, experiment = mlflow_client(folder)
             ml_log, _ = timed(lambda: mlflow_log(client, experiment, plan))
-            ml_top, ml_names = median_time(lambda: mlflow_top10(client, experiment), args.repeat)
+            ml_top, ml_names = median_time(lambda: mlflow_top10(client, experiment), repeat)
             ml_cold, cold_names = median_time(
-                lambda: mlflow_top10_opening(folder, experiment), args.repeat
+                lambda: mlflow_top10_opening(folder, experiment), repeat
             )
             assert cold_names == ml_names
             ml_process, _ = median_time(
                 lambda: one_off(
                     MLFLOW_ONE_OFF.format(uri=f"sqlite:///{folder / 'mlflow.db'}", experiment=experiment)
                 ),
-                3,
+                process_repeat,
             )
             if ml_names != [names[r] for r in top]:
                 print(
@@ -417,87 +436,57 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         process_s, _ = median_time(
             lambda: one_off(SPECRUN_ONE_OFF.format(bench=str(Path(__file__).parent), store=str(store))),
-            3,
+            process_repeat,
         )
-        cli_s, _ = median_time(lambda: cli_search(store), 3)
+        cli_s, _ = median_time(lambda: cli_search(store), process_repeat)
 
         def versus(ours: float, theirs: float | None) -> tuple[str, str]:
             if theirs is None:
                 return "-", "-"
             return f"{theirs:.3f}", f"{theirs / ours:.1f}x"
 
-        rows.append(
-            (
-                f"log {n_points:,} points across {runs:,} runs",
-                f"{log_s:.3f}",
-                *versus(log_s, ml_log),
-                ">= 20x",
-            )
-        )
-        rows.append(
-            (
-                f"10 best runs, filter on a param ({runs:,} runs), store held open",
-                f"{held_s:.4f}",
-                *versus(held_s, ml_top),
-                ">= 20x",
-            )
-        )
-        rows.append(
-            (
-                "  same, from the full metric history (no metrics_final), held open",
-                f"{history_s:.4f}",
-                *versus(history_s, ml_top),
-                "",
-            )
-        )
-        rows.append(
-            (
-                "  same, whole run rows through Store.runs(where=, sort=), held open",
-                f"{search_s:.4f}",
-                *versus(search_s, ml_top),
-                "",
-            )
-        )
-        rows.append(
-            (
-                f"10 best runs, filter on a param ({runs:,} runs), opening the store",
-                f"{top_s:.4f}",
-                *versus(top_s, ml_cold),
-                ">= 20x",
-            )
-        )
+        def measured(record: str, label: str, ours: float, theirs: float | None, target: str,
+                     fmt: str = "{:.4f}") -> None:
+            res.add(record, ours, peer=theirs, peer_name="mlflow" if theirs is not None else None,
+                    sizes=sizes, target=target or None)
+            rows.append((label, fmt.format(ours), *versus(ours, theirs), target))
 
-        rows.append(
-            (
-                "  same, from a fresh Python process (imports, open, query)",
-                f"{process_s:.3f}",
-                *versus(process_s, ml_process),
-                "",
-            )
-        )
-        rows.append(
-            (
-                "  same, `specrun runs -w ... --sort ... --last 10` (a fresh process, table printed)",
-                f"{cli_s:.3f}",
-                *versus(cli_s, ml_process),
-                "",
-            )
-        )
+        measured("log points", f"log {n_points:,} points across {runs:,} runs", log_s, ml_log,
+                 ">= 20x", "{:.3f}")
+        measured("top10 held open", f"10 best runs, filter on a param ({runs:,} runs), store held open",
+                 held_s, ml_top, ">= 20x")
+        measured("top10 held open, full history",
+                 "  same, from the full metric history (no metrics_final), held open",
+                 history_s, ml_top, "")
+        measured("top10 held open, Store.runs",
+                 "  same, whole run rows through Store.runs(where=, sort=), held open",
+                 search_s, ml_top, "")
+        measured("top10 opening the store",
+                 f"10 best runs, filter on a param ({runs:,} runs), opening the store",
+                 top_s, ml_cold, ">= 20x")
+        measured("top10 fresh process", "  same, from a fresh Python process (imports, open, query)",
+                 process_s, ml_process, "", "{:.3f}")
+        measured("top10 specrun runs CLI",
+                 "  same, `specrun runs -w ... --sort ... --last 10` (a fresh process, table printed)",
+                 cli_s, ml_process, "", "{:.3f}")
 
-        for label, n, target in (
-            ("aggregate over", size("agg_runs"), "< 1 s"),
-            ("core: aggregate over", size("core_agg_runs"), ""),
+        for record, label, n, target in (
+            ("aggregate", "aggregate over", size("agg_runs"), "< 1 s"),
+            ("core aggregate", "core: aggregate over", size("core_agg_runs"), ""),
         ):
             path = folder / f"agg{n}.duckdb"
             bulk_store(path, n)
-            agg_s, frame = median_time(lambda p=path: Store(p).query(AGGREGATE_SQL), args.repeat)
+            agg_s, frame = median_time(lambda p=path: Store(p).query(AGGREGATE_SQL), repeat)
             assert int(frame["runs"].sum()) == n
+            res.add(record, agg_s, sizes={"runs": n}, target=target or None)
             rows.append(
                 (f"{label} {n:,} runs (mean/std by 2 params)", f"{agg_s:.4f}", "-", "-", target)
             )
 
         core_points = size("core_points")
         core_s, _ = timed(lambda: specrun_core_write(folder / "core.duckdb", core_points))
+        res.add("core write", core_s, sizes={"points": core_points},
+                points_per_s=round(core_points / core_s))
         rows.append(
             (
                 f"core: {core_points:,} points through StoreWriter (one run)",
@@ -507,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
                 "",
             )
         )
-
+        res.add("one read-only query", open_close_s, sizes={"runs": runs})
         rows.append(
             (
                 "one read-only store query (open, SELECT 1, close)",
@@ -526,7 +515,9 @@ def main(argv: list[str] | None = None) -> int:
         f"specrun's writer opened {connections.count:,} store connections while logging "
         f"({connections.count / runs:.1f} per run)"
     )
+    res.records[0]["write_connections"] = connections.count
     print(f"(python {sys.version.split()[0]}, {os.cpu_count()} cpus, scale {args.scale:g})")
+    res.finish(table=False)
     return 0
 
 
