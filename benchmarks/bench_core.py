@@ -1,7 +1,11 @@
 """Core benchmarks: CLI cold start and the fixed overhead of `specrun run`.
 
 Targets: `specrun --help` and `specrun validate specs/*.yaml` under 0.5 s.
-Run: nox -s bench -- core   (or python benchmarks/bench_core.py)
+Run: nox -s bench -- core   (or python benchmarks/bench_core.py [--smoke] [--json FILE])
+
+Records (benchmarks/results/core.json): "specrun --help", "specrun validate specs",
+"specrun run trivial --local", "specrun run trivial (embedded Ray)"; each the median of the
+repeats, with the best one as ``best``.
 """
 
 from __future__ import annotations
@@ -11,9 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchlib import ROOT, Results, parser
+
 SPECRUN = [sys.executable, "-m", "specrun.cli"]
 
 
@@ -27,19 +31,33 @@ def timed(cmd: list[str], repeat: int) -> tuple[float, float]:
 
 
 def main() -> None:
+    args = parser(__doc__).parse_args()
+    res = Results("core", args)
+    cli_repeat, run_repeat = (1, 1) if args.smoke else (7, 3)
     specs = sorted(str(p) for p in (ROOT / "specs").glob("*.yaml"))
     rows = []
-    rows.append(("specrun --help", *timed([*SPECRUN, "--help"], 7), "< 0.5 s"))
-    rows.append((f"specrun validate specs/*.yaml ({len(specs)} specs)", *timed([*SPECRUN, "validate", *specs], 7), "< 0.5 s"))
+
+    def measure(record: str, label: str, cmd: list[str], repeat: int, target: str, **sizes: object) -> None:
+        med, best = timed(cmd, repeat)
+        res.add(record, med, sizes={"repeat": repeat, **sizes}, best=best, target=target or None)
+        rows.append((label, med, best, target))
+
+    measure("specrun --help", "specrun --help", [*SPECRUN, "--help"], cli_repeat, "< 0.5 s")
+    measure("specrun validate specs", f"specrun validate specs/*.yaml ({len(specs)} specs)",
+            [*SPECRUN, "validate", *specs], cli_repeat, "< 0.5 s", specs=len(specs))
     with tempfile.TemporaryDirectory() as tmp:
         trivial = [str(ROOT / "specs/quickstart_topics.yaml"), "-o", "data.rows=50", "-o", "model.epochs=1",
                    "--store", f"{tmp}/s.duckdb", "-q"]
-        rows.append(("specrun run trivial spec --local", *timed([*SPECRUN, "run", *trivial, "--local"], 3), ""))
-        rows.append(("specrun run trivial spec (embedded Ray)", *timed([*SPECRUN, "run", *trivial], 3), ""))
+        measure("specrun run trivial --local", "specrun run trivial spec --local",
+                [*SPECRUN, "run", *trivial, "--local"], run_repeat, "")
+        measure("specrun run trivial (embedded Ray)", "specrun run trivial spec (embedded Ray)",
+                [*SPECRUN, "run", *trivial], run_repeat, "")
+    res.uses("ray")
     width = max(len(r[0]) for r in rows)
     print(f"{'benchmark'.ljust(width)}  median_s  best_s  target")
     for name, med, best, target in rows:
         print(f"{name.ljust(width)}  {med:8.3f}  {best:6.3f}  {target}")
+    res.finish(table=False)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,13 @@ train runtime, evals included on both sides), peak resident memory of the proces
 the final eval BLEU.
 
   python benchmarks/bench_hf.py                  # the full spec (minutes; an idle machine)
-  python benchmarks/bench_hf.py --reduced        # 1000 pairs, 40 steps: checks it works
+  python benchmarks/bench_hf.py --smoke          # a 32-wide Marian, 200 pairs, 4 steps (CI)
+  python benchmarks/bench_hf.py --device cuda --precision bf16   # on a GPU (bench_gpu.py)
   python benchmarks/bench_hf.py --plain-only -o model.config.d_model=256   # tuning
+
+Records (benchmarks/results/hf.json): "training throughput" (tokens/s, higher is better,
+specrun against plain HF: the README's 0.98x), "wall time", "train runtime",
+"peak memory", "final eval BLEU".
 
 The plain worker needs only torch, transformers, tokenizers and sacrebleu (plus the
 plugin's pure-Python sentence generator), so it also runs where specrun is not installed.
@@ -34,13 +39,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-REDUCED = [
-    "data.train_rows=1000",
-    "data.eval_rows=50",
-    "trainer.max_steps=40",
-    "trainer.eval_steps=20",
-    "trainer.warmup_steps=5",
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import ROOT, Results, parser  # noqa: E402
+
+# --smoke: every step of both sides (tokenizer training, train, generate + BLEU evals) on a
+# model and data small enough for seconds
+SMOKE = [
+    "data.train_rows=200", "data.eval_rows=20", "trainer.max_steps=4", "trainer.eval_steps=2",
+    "trainer.logging_steps=2", "trainer.warmup_steps=1", "trainer.samples=2", "trainer.batch_size=16",
+    "trainer.decoding.max_new_tokens=8",
+    "model.config.d_model=32", "model.config.encoder_layers=1", "model.config.decoder_layers=1",
+    "model.config.encoder_ffn_dim=64", "model.config.decoder_ffn_dim=64",
+    "model.config.encoder_attention_heads=2", "model.config.decoder_attention_heads=2",
+    "model.tokenizer.train.vocab_size=300", "model.max_source_length=24", "model.max_target_length=24",
 ]
 
 
@@ -59,7 +70,7 @@ def set_dotted(data: dict[str, Any], path: str, value: Any) -> None:
 # ----------------------------------------------------------------------------- plain
 
 
-def plain_worker(spec: dict[str, Any], threads: int) -> dict[str, Any]:
+def plain_worker(spec: dict[str, Any], threads: int, device: str = "cpu") -> dict[str, Any]:
     """The same training written directly against transformers: no specrun anywhere."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the plugin does; see runtime.py
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -201,7 +212,9 @@ def plain_worker(spec: dict[str, Any], threads: int) -> dict[str, Any]:
             generation_num_beams=1,
             report_to="none",
             disable_tqdm=True,
-            use_cpu=not torch.cuda.is_available(),
+            use_cpu=device != "cuda",
+            bf16=t.get("precision") == "bf16",
+            fp16=t.get("precision") == "fp16",
             seed=spec.get("seed", 0),
             train_sampling_strategy="group_by_length",
             dataloader_num_workers=0,
@@ -262,6 +275,7 @@ def specrun_worker(spec_path: str, overrides: list[str], ray: bool) -> dict[str,
 
 
 def run_child(args: list[str], threads: int) -> dict[str, Any]:
+    """A worker in its own process (imports and peak memory counted on each side alone)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), SPECRUN_QUIET="1")
     proc = subprocess.run(
         [sys.executable, __file__, *args], capture_output=True, text=True, env=env, cwd=ROOT
@@ -271,18 +285,20 @@ def run_child(args: list[str], threads: int) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+FIELDS = [
+    ("wall time (s)", "wall_s", "{:.1f}", "wall time", "s", "lower"),
+    ("train runtime (s)", "train_runtime_s", "{:.1f}", "train runtime", "s", "lower"),
+    ("throughput (tokens/s)", "tokens_per_s", "{:,.0f}", "training throughput", "tokens/s", "higher"),
+    ("peak memory (MB)", "peak_rss_mb", "{:,.0f}", "peak memory", "MB", "lower"),
+    ("final eval BLEU", "bleu", "{:.1f}", "final eval BLEU", "BLEU", "higher"),
+    ("final eval loss", "loss", "{:.3f}", None, "", ""),
+]
+
+
 def print_table(rows: dict[str, dict[str, Any]]) -> None:
     names = list(rows)
-    fields = [
-        ("wall time (s)", "wall_s", "{:.1f}"),
-        ("train runtime (s)", "train_runtime_s", "{:.1f}"),
-        ("throughput (tokens/s)", "tokens_per_s", "{:,.0f}"),
-        ("peak memory (MB)", "peak_rss_mb", "{:,.0f}"),
-        ("final eval BLEU", "bleu", "{:.1f}"),
-        ("final eval loss", "loss", "{:.3f}"),
-    ]
     print(f"{'':24}" + "".join(f"{n:>16}" for n in names))
-    for label, key, fmt in fields:
+    for label, key, fmt, *_ in FIELDS:
         print(f"{label:24}" + "".join(f"{fmt.format(rows[n][key]):>16}" for n in names))
     if len(names) == 2 and all("tokens_per_s" in rows[n] for n in names):
         a, b = (rows[n]["tokens_per_s"] for n in names)
@@ -296,36 +312,53 @@ def print_table(rows: dict[str, dict[str, Any]]) -> None:
             print(f"note ({n}): {rows[n]['note']}")
 
 
+def record(res: Results, rows: dict[str, dict[str, Any]], sizes: dict[str, Any]) -> None:
+    ours, plain = rows.get("specrun"), rows.get("plain HF")
+    for _, key, _, name, unit, better in FIELDS:
+        if name is None:
+            continue
+        res.add(name, ours[key] if ours else None, unit=unit, better=better,
+                peer=plain[key] if plain else None, peer_name="plain HF" if plain else None, sizes=sizes)
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    ap = parser(__doc__)
     ap.add_argument("--spec", default=str(ROOT / "specs" / "nmt_marian.yaml"))
     ap.add_argument(
         "-o", "--override", action="append", default=[], help="spec override (both sides)"
     )
-    ap.add_argument("--reduced", action="store_true", help="1000 pairs and 40 steps: a quick check")
     ap.add_argument("--threads", type=int, default=2, help="CPU threads for both sides")
     ap.add_argument(
         "--ray", action="store_true", help="run specrun in a Ray actor (default: in-process)"
     )
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                    help="cuda: both sides on the GPU (specrun: resources.gpus=1)")
+    ap.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default=None,
+                    help="trainer.precision on both sides (default: the spec's)")
+    ap.add_argument("--bench-name", default="hf", help=argparse.SUPPRESS)  # bench_gpu: hf_gpu
     ap.add_argument("--plain-only", action="store_true")
     ap.add_argument("--specrun-only", action="store_true")
     ap.add_argument("--worker", choices=["plain", "specrun"], help=argparse.SUPPRESS)
     ap.add_argument("--resolved", help=argparse.SUPPRESS)
     args = ap.parse_args()
     overrides = (
-        (REDUCED if args.reduced else []) + args.override + [f"trainer.num_threads={args.threads}"]
+        (SMOKE if args.smoke else [])
+        + args.override
+        + [f"trainer.num_threads={args.threads}"]
+        + ([f"trainer.precision={args.precision}"] if args.precision else [])
+        + (["resources.gpus=1"] if args.device == "cuda" else [])
     )
 
     if args.worker == "plain":
         spec = json.loads(Path(args.resolved).read_text())
-        print(json.dumps(plain_worker(spec, args.threads)))
+        print(json.dumps(plain_worker(spec, args.threads, args.device)))
         return
     if args.worker == "specrun":
         print(json.dumps(specrun_worker(args.spec, overrides, args.ray)))
         return
 
+    res = Results(args.bench_name, args)
+    res.uses("transformers", "torch", "tokenizers", "sacrebleu")
     rows: dict[str, dict[str, Any]] = {}
     if not args.plain_only:
         same = [
@@ -333,23 +366,33 @@ def main() -> None:
             args.spec,
             "--threads",
             str(args.threads),
-            *(["--reduced"] if args.reduced else []),
+            "--device",
+            args.device,
+            *(["--precision", args.precision] if args.precision else []),
+            *(["--smoke"] if args.smoke else []),
             *(["--ray"] if args.ray else []),
             *sum((["-o", o] for o in args.override), []),
         ]
         rows["specrun"] = run_child(["--worker", "specrun", *same], args.threads)
+    spec = resolved_spec(args.spec, overrides)
     if not args.specrun_only:
-        spec = resolved_spec(args.spec, overrides)
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
             json.dump(spec, fh)
         try:
             rows["plain HF"] = run_child(
-                ["--worker", "plain", "--resolved", fh.name, "--threads", str(args.threads)],
+                ["--worker", "plain", "--resolved", fh.name, "--threads", str(args.threads),
+                 "--device", args.device],
                 args.threads,
             )
         finally:
             os.unlink(fh.name)
     print_table(rows)
+    t = spec.get("trainer", {})
+    record(res, rows, {"spec": Path(args.spec).name, "overrides": overrides,
+                       "train_rows": spec.get("data", {}).get("train_rows"), "max_steps": t.get("max_steps"),
+                       "batch_size": t.get("batch_size"), "threads": args.threads, "device": args.device,
+                       "precision": t.get("precision", "fp32"), "ray": args.ray})
+    res.finish(table=False)
 
 
 def resolved_spec(spec_path: str, overrides: list[str]) -> dict[str, Any]:

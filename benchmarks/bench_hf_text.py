@@ -1,8 +1,13 @@
 """Benchmarks of specrun-hf-text, printed as numbers (standalone: no pytest).
 
-  python benchmarks/bench_hf_text.py                    # everything, small sizes
+  python benchmarks/bench_hf_text.py                    # everything, the measured sizes
+  python benchmarks/bench_hf_text.py --smoke            # tiny sizes, every code path (CI)
   python benchmarks/bench_hf_text.py --only augment --rows 2000
   python benchmarks/bench_hf_text.py --only kfold --folds 3
+
+Records (benchmarks/results/hf_text.json): "eda word2vec", "eda file synonyms" (input
+rows/s), "back_translation beams=1", "back_translation beams=4" (rows/s), "k-fold cv"
+(parallel Ray actors, against sequential in-process: wall s).
 
 - augment: throughput (rows/s, CPU) of eda (word2vec synonyms, file synonyms) and of
   back_translation through two randomly initialised Marian models saved locally (the speed
@@ -21,7 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchlib import ROOT, Results, parser
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -83,7 +89,7 @@ def save_marian(path: Path, texts: list[str], d_model: int, layers: int, seed: i
     return path
 
 
-def bench_augment(args: argparse.Namespace) -> list[tuple[str, str]]:
+def bench_augment(args: argparse.Namespace, res: Results) -> list[tuple[str, str]]:
     import torch
     from specrun_hf_text.back_translation import BackTranslation
     from specrun_hf_text.eda import Eda
@@ -99,14 +105,17 @@ def bench_augment(args: argparse.Namespace) -> list[tuple[str, str]]:
         work = Path(tmp)
         syn = work / "syn.tsv"
         syn.write_text("경제\t경기 살림\n주가\t증시\n축구\t풋볼\n정부\t당국\n", encoding="utf-8")
-        for label, params in (
-            ("eda word2vec (incl. training it), 4 copies", EdaParams(copies=4, cache=False)),
+        for record, label, params in (
+            ("eda word2vec", "eda word2vec (incl. training it), 4 copies", EdaParams(copies=4, cache=False)),
             (
+                "eda file synonyms",
                 "eda file synonyms, 4 copies",
                 EdaParams(copies=4, cache=False, synonyms={"source": "file", "path": syn}),
             ),
         ):
             out, secs = timed(lambda p=params: Eda(p).apply(context(work), data))
+            res.add(record, n / secs, unit="rows/s", better="higher", sizes={"rows": n, "copies": 4},
+                    seconds=secs, rows_made=out["train"].height - n)
             rows.append(
                 (
                     label,
@@ -129,6 +138,8 @@ def bench_augment(args: argparse.Namespace) -> list[tuple[str, str]]:
                 cache=False,
             )
             _, secs = timed(lambda p=params: BackTranslation(p).apply(context(work), small))
+            res.add(f"back_translation beams={beams}", bt_rows / secs, unit="rows/s", better="higher",
+                    sizes={"rows": bt_rows, "d_model": args.d_model, "layers": args.layers}, seconds=secs)
             rows.append(
                 (
                     f"back_translation (Marian d={args.d_model} L={args.layers}, beams={beams})",
@@ -138,22 +149,32 @@ def bench_augment(args: argparse.Namespace) -> list[tuple[str, str]]:
     return rows
 
 
-def bench_kfold(args: argparse.Namespace) -> list[tuple[str, str]]:
+# --smoke: the classifier of tests/test_reproducible.py (one layer, 32 wide)
+SMOKE_CLASSIFIER = [
+    "data.topics=4", "model.max_length=24", "trainer.batch_size=32", "model.config.hidden_size=32",
+    "model.config.intermediate_size=64", "model.config.num_hidden_layers=1", "model.tokenizer.vocab_size=600",
+]
+
+
+def bench_kfold(args: argparse.Namespace, res: Results) -> list[tuple[str, str]]:
     import specrun
 
     try:
         from specrun.cv import run_cv
     except ImportError:
+        res.skip("k-fold cv", "this specrun has no cv support (specrun.cv)")
         return [("k-fold", "skipped: this specrun has no cv support (specrun.cv)")]
     overrides = [
         f"data.rows={args.kfold_rows}",
-        "trainer.epochs=2",
+        f"trainer.epochs={1 if args.smoke else 2}",
         "trainer.threads=1",
         "resources.cpus=1",
         f"cv={{folds: {args.folds}, stratify: label}}",
+        *(SMOKE_CLASSIFIER if args.smoke else []),
     ]
     spec = specrun.load_spec(str(ROOT / "specs" / "classify_bert.yaml"), overrides)
     rows = []
+    walls: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for mode, label in (("local", "sequential (in-process)"), ("ray", "parallel (Ray actors)")):
             store = str(Path(tmp) / f"{mode}.duckdb")
@@ -163,6 +184,9 @@ def bench_kfold(args: argparse.Namespace) -> list[tuple[str, str]]:
                 )
             )
             acc = result.metrics.get("test/accuracy")
+            walls[mode] = secs
+            if result.status != "finished":
+                raise SystemExit(f"the {mode} cv run ended {result.status}: {result.error}")
             rows.append(
                 (
                     f"{args.folds}-fold cv, {label}",
@@ -170,31 +194,39 @@ def bench_kfold(args: argparse.Namespace) -> list[tuple[str, str]]:
                     + (f", mean test accuracy {acc:.3f}" if acc is not None else ""),
                 )
             )
+    res.add("k-fold cv", walls["ray"], peer=walls["local"], peer_name="sequential in-process",
+            sizes={"folds": args.folds, "rows": args.kfold_rows}, parallel="Ray actors")
     return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--only", choices=["augment", "kfold"], default=None)
-    parser.add_argument("--rows", type=int, default=1000, help="headlines for eda")
-    parser.add_argument("--bt-rows", type=int, default=128, help="headlines back-translated")
-    parser.add_argument("--d-model", type=int, default=128)
-    parser.add_argument("--layers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--kfold-rows", type=int, default=600)
-    args = parser.parse_args()
+    ap = parser(__doc__)
+    ap.add_argument("--only", choices=["augment", "kfold"], default=None)
+    ap.add_argument("--rows", type=int, default=None, help="headlines for eda (default 1000)")
+    ap.add_argument("--bt-rows", type=int, default=None, help="headlines back-translated (default 128)")
+    ap.add_argument("--d-model", type=int, default=None, help="(default 128)")
+    ap.add_argument("--layers", type=int, default=None, help="(default 2)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--folds", type=int, default=None, help="(default 3)")
+    ap.add_argument("--kfold-rows", type=int, default=None, help="(default 600)")
+    args = ap.parse_args()
+    sizes = (dict(rows=60, bt_rows=8, d_model=32, layers=1, folds=2, kfold_rows=120) if args.smoke
+             else dict(rows=1000, bt_rows=128, d_model=128, layers=2, folds=3, kfold_rows=600))
+    for key, value in sizes.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    res = Results("hf_text", args)
+    res.uses("transformers", "torch", "gensim")
     results: list[tuple[str, str]] = []
     if args.only in (None, "augment"):
-        results += bench_augment(args)
+        results += bench_augment(args, res)
     if args.only in (None, "kfold"):
-        results += bench_kfold(args)
+        results += bench_kfold(args, res)
     width = max(len(k) for k, _ in results)
     print(f"\nspecrun-hf-text benchmarks (python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
     for k, v in results:
         print(f"  {k:<{width}}  {v}")
+    res.finish(table=False)
 
 
 if __name__ == "__main__":

@@ -5,15 +5,20 @@
 2. ASHA and PBT vs FIFO on the same space and budget (num_samples, epochs): compute used
    (epochs trained, summed over trials), wall time, and the best eval accuracy reached.
 
-    python benchmarks/bench_sweep.py            # reduced: about 2 minutes on 2 idle cores
+    python benchmarks/bench_sweep.py            # the measured sizes: about 2 minutes on 2 idle cores
     python benchmarks/bench_sweep.py --full     # more trials and epochs
+    python benchmarks/bench_sweep.py --smoke    # 2 trials of 4 epochs per case: the code paths (CI)
 
-Ray starts once (not counted); results go to a temporary store; a JSON summary ends the output.
+Ray starts once (not counted; an existing cluster in RAY_ADDRESS is joined instead); results
+go to a temporary store; a JSON summary ends the output.
+
+Records (benchmarks/results/sweep.json): "trials/min one at a time", "trials/min parallel",
+"trials/min in-process", and "<scheduler> epochs trained" for asha and pbt against fifo (with
+wall_s and best_eval_accuracy of both sides).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -22,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchlib import ROOT, Results, parser
 
 SPEC = """
 name: bench-sweep
@@ -76,13 +81,14 @@ def _runs(store: Path, sweep_id: str) -> int:
     return int(specrun.open_store(str(store)).query(q, [sweep_id])["n"][0])
 
 
-def parallel_efficiency(tmp: Path, trials: int, epochs: int, rows: int) -> dict:
+def parallel_efficiency(tmp: Path, trials: int, epochs: int, rows: int, smoke: bool = False) -> dict:
     from specrun.execution import run_spec
     from specrun.spec import load_spec
     from specrun.sweep_space import build_plan
 
     out: dict = {"trials": trials, "epochs": epochs, "cores": os.cpu_count()}
-    sweep(write(tmp, "warmup", rows=200, epochs=1, samples=2, extra=""), tmp / "warmup.duckdb")
+    if not smoke:  # warm-up only: no code path of its own
+        sweep(write(tmp, "warmup", rows=200, epochs=1, samples=2, extra=""), tmp / "warmup.duckdb")
     for label, extra in (("one_at_a_time", "  max_concurrent: 1"), ("parallel", "")):
         path = write(tmp, label, rows=rows, epochs=epochs, samples=trials, extra=extra)
         wall, result = sweep(path, tmp / f"{label}.duckdb")
@@ -114,10 +120,11 @@ def parallel_efficiency(tmp: Path, trials: int, epochs: int, rows: int) -> dict:
 
 def asha_vs_fifo(tmp: Path, samples: int, epochs: int, rows: int) -> dict:
     out: dict = {"num_samples": samples, "epochs": epochs}
+    interval = min(3, max(1, epochs // 2))
     for label, extra in (
         ("fifo", "  scheduler: fifo"),
         ("asha", "  scheduler: {asha: {grace_period: 2, reduction_factor: 2}}"),
-        ("pbt", "  scheduler: {pbt: {perturbation_interval: 3, quantile_fraction: 0.25}}"),
+        ("pbt", f"  scheduler: {{pbt: {{perturbation_interval: {interval}, quantile_fraction: 0.25}}}}"),
     ):
         path = write(tmp, label, rows=rows, epochs=epochs, samples=samples, extra=extra)
         store = tmp / f"{label}.duckdb"
@@ -135,10 +142,30 @@ def asha_vs_fifo(tmp: Path, samples: int, epochs: int, rows: int) -> dict:
     return out
 
 
+def record(res: Results, summary: dict, sizes: dict) -> None:
+    eff = summary["parallel_efficiency"]
+    size = {"trials": eff["trials"], "epochs": eff["epochs"], **sizes}
+    for key, name in (("one_at_a_time", "trials/min one at a time"), ("parallel", "trials/min parallel"),
+                      ("in_process_sequential", "trials/min in-process")):
+        res.add(name, eff[key]["trials_per_min"], unit="trials/min", better="higher", sizes=size,
+                wall_s=eff[key]["wall_s"])
+    sched = summary["asha_vs_fifo"]
+    fifo = sched["fifo"]
+    size = {"num_samples": sched["num_samples"], "epochs": sched["epochs"], **sizes}
+    for label in ("asha", "pbt"):
+        r = sched[label]
+        res.add(f"{label} epochs trained", r["epochs_trained"], unit="epochs", peer=fifo["epochs_trained"],
+                peer_name="fifo", sizes=size, wall_s=r["wall_s"], peer_wall_s=fifo["wall_s"],
+                best_eval_accuracy=r["best_eval_accuracy"], peer_best_eval_accuracy=fifo["best_eval_accuracy"],
+                runs=r["runs"], stopped=r["stopped"])
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="more trials and epochs")
-    args = parser.parse_args()
+    ap = parser(__doc__.splitlines()[0])
+    ap.add_argument("--full", action="store_true", help="more trials and epochs")
+    args = ap.parse_args()
+    res = Results("sweep", args)
+    res.uses("ray")
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.setdefault("SPECRUN_QUIET", "1")
     from specrun.execution import quiet_ray_env
@@ -146,27 +173,36 @@ def main() -> None:
     quiet_ray_env()
     import ray
 
-    ray.init(
-        num_cpus=os.cpu_count(),
-        include_dashboard=False,
-        logging_level=logging.ERROR,
-        log_to_driver=False,
-    )
+    if os.environ.get("RAY_ADDRESS"):  # a cluster already up (the smoke pass shares one)
+        ray.init(address=os.environ["RAY_ADDRESS"], logging_level=logging.ERROR, log_to_driver=False)
+    else:
+        ray.init(
+            num_cpus=os.cpu_count(),
+            include_dashboard=False,
+            logging_level=logging.ERROR,
+            log_to_driver=False,
+        )
     try:
         with tempfile.TemporaryDirectory(prefix="bench-sweep-") as d:
             tmp = Path(d)
-            # trials of ~2 s (reduced) on an idle core: long enough that starting a trial's
-            # actor (~1-2 s) does not hide the parallelism
-            n, ep, rows = (16, 40, 4000) if args.full else (6, 25, 4000)
-            summary = {"parallel_efficiency": parallel_efficiency(tmp, n, ep, rows)}
+            # trials of ~2 s (measured sizes) on an idle core: long enough that starting a
+            # trial's actor (~1-2 s) does not hide the parallelism
+            if args.smoke:
+                (n, ep, rows), (s, ep2, rows2) = (2, 4, 300), (2, 4, 300)
+            elif args.full:
+                (n, ep, rows), (s, ep2, rows2) = (16, 40, 4000), (24, 24, 2000)
+            else:
+                (n, ep, rows), (s, ep2, rows2) = (6, 25, 4000), (8, 12, 2000)
+            summary = {"parallel_efficiency": parallel_efficiency(tmp, n, ep, rows, args.smoke)}
             print(json.dumps(summary["parallel_efficiency"], indent=1), flush=True)
-            s, ep2 = (24, 24) if args.full else (8, 12)
-            summary["asha_vs_fifo"] = asha_vs_fifo(tmp, s, ep2, 2000)
+            summary["asha_vs_fifo"] = asha_vs_fifo(tmp, s, ep2, rows2)
             print(json.dumps(summary["asha_vs_fifo"], indent=1), flush=True)
             summary["load_average"] = os.getloadavg()
             print(json.dumps(summary))
+            record(res, summary, {"rows": rows})
     finally:
         ray.shutdown()
+    res.finish()
 
 
 if __name__ == "__main__":
