@@ -1,8 +1,11 @@
 """Training throughput of the specrun-keras networks on this machine's CPU (or GPU).
 
     python benchmarks/bench_keras.py            # full: resnet_small 64px, ResNet50 64px, LSTM
-    python benchmarks/bench_keras.py --quick    # reduced: a few seconds per case
+    python benchmarks/bench_keras.py --smoke    # every case, tiny shapes, one step (CI)
     python benchmarks/bench_keras.py --threads 2 --json out.json
+
+Records (benchmarks/results/keras.json): one per case, named by the case ("resnet_small
+64px b32", "lstm-luong u128 b64 len20/20", ...): images/s or target tokens/s.
 
 It measures the very networks the plugin builds (``specrun_keras.resnet_net`` and
 ``seq2seq_net``), on random inputs of fixed shapes, with Keras's compiled train step:
@@ -13,14 +16,13 @@ timed steps; the median of the repeats is reported.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
 import statistics
 import sys
 import time
 from typing import Any
+
+from benchlib import Results, parser
 
 
 def _timed_steps(train_step: Any, batches: int, repeats: int) -> list[float]:
@@ -106,13 +108,14 @@ def bench_lstm(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="reduced sizes and steps")
+    ap = parser(__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0: TF's default)")
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--repeats", type=int, default=None, help="(default 3; --smoke 1)")
     ap.add_argument("--skip-resnet50", action="store_true")
     args = ap.parse_args(argv)
+    res = Results("keras", args)
+    res.uses("tensorflow", "keras")
+    repeats = args.repeats or (1 if args.smoke else 3)
 
     sys.path.insert(
         0, os.path.join(os.path.dirname(__file__), "..", "plugins", "specrun-keras", "src")
@@ -123,43 +126,36 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         configure_threads(args.threads)
     seed_keras(keras, 0)
-    q = args.quick
-    steps = 3 if q else 10
-    results = [bench_resnet(keras, "resnet_small", 32 if q else 64, 32, steps, args.repeats)]
-    if not args.skip_resnet50:
-        results.append(
-            bench_resnet(
-                keras, "resnet50", 32 if q else 64, 8 if q else 16, 2 if q else 5, args.repeats
-            )
-        )
-    for attention in ("luong", "none") if q else ("luong", "bahdanau", "none"):
+    q = args.smoke
+    steps = 1 if q else 10
+    results = [bench_resnet(keras, "resnet_small", 32 if q else 64, 8 if q else 32, steps, repeats)]
+    # --smoke: one network per builder (building and tracing a network costs CPU seconds each);
+    # ResNet50 and the other attentions are the same builders with another argument
+    if q:
+        res.skip("resnet50 64px b16", "--smoke: the same builder as resnet_small")
+        res.skip("lstm-luong / lstm-none", "--smoke: the same builder as lstm-bahdanau")
+    elif not args.skip_resnet50:
+        results.append(bench_resnet(keras, "resnet50", 64, 16, 5, repeats))
+    for attention in ("bahdanau",) if q else ("luong", "bahdanau", "none"):
         results.append(
             bench_lstm(
                 keras,
                 attention,
-                12 if q else 20,
-                12 if q else 20,
-                64,
-                64 if q else 128,
-                500 if q else 2000,
+                6 if q else 20,
+                6 if q else 20,
+                8 if q else 64,
+                16 if q else 128,
+                100 if q else 2000,
                 steps,
-                args.repeats,
+                repeats,
             )
         )
 
     import tensorflow as tf
 
-    env = {
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "cpus": os.cpu_count(),
-        "threads": args.threads or "default",
-        "gpu": bool(tf.config.list_physical_devices("GPU")),
-        "quick": q,
-        "load_avg_1m": round(os.getloadavg()[0], 2),
-    }
-    print(f"specrun-keras training throughput ({'quick' if q else 'full'}); {env}")
+    gpu = bool(tf.config.list_physical_devices("GPU"))
+    print(f"specrun-keras training throughput ({'smoke' if q else 'full'}); threads "
+          f"{args.threads or 'default'}, gpu {gpu}")
     for r in results:
         rate = (
             f"{r['images_per_s']:9.1f} images/s"
@@ -169,9 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {r['case']:<34} {r['params']:>11,} params  {rate}  {r['ms_per_step']:8.1f} ms/step"
         )
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"env": env, "results": results}, fh, indent=2)
+        unit = "images/s" if "images_per_s" in r else "target tokens/s"
+        value = r.get("images_per_s", r.get("target_tokens_per_s"))
+        res.add(r["case"], value, unit=unit, better="higher",
+                sizes={"steps": steps, "repeats": repeats, "threads": args.threads or "default"},
+                params=r["params"], ms_per_step=r["ms_per_step"], gpu=gpu)
+    res.finish(table=False)
     return 0
 
 

@@ -12,8 +12,13 @@ and cached in the database for the others. With a poly-encoder every index retur
 shortlist of 100 that is re-scored exactly, as `specrun serve` does.
 
   python benchmarks/bench_retrieval.py                            # 100k candidates, 8 clients
-  python benchmarks/bench_retrieval.py --candidates 10000 --requests 200 --clients 4   # reduced
-  python benchmarks/bench_retrieval.py --skip-serve               # poly-encoder scoring only
+  python benchmarks/bench_retrieval.py --smoke                    # 300 candidates, one server (CI)
+  python benchmarks/bench_retrieval.py --candidates 10000 --requests 200 --clients 4   # smaller
+  python benchmarks/bench_retrieval.py --skip-serve --device cuda # poly-encoder scoring only
+
+Records (benchmarks/results/retrieval.json): "respond <index>" (p50 ms under load, with p99
+and req/s), "bare search <index>" (ms per query, with top1_is_exact), "poly scoring m=<m>"
+(candidates scored per second).
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchlib import ROOT, Results, parser  # noqa: F401  (ROOT: for tuning by hand)
+
 TINY_BERT = {
     "model_type": "bert",
     "hidden_size": 64,
@@ -68,7 +74,7 @@ def free_port() -> int:
 # -- setup ------------------------------------------------------------------------------------------
 
 
-def train_tiny_run(store: str, model: str) -> str:
+def train_tiny_run(store: str, model: str, pairs: int = 1500) -> str:
     """A bi- or poly-encoder trained for one short epoch: the served model is the real thing."""
     import yaml
 
@@ -78,7 +84,7 @@ def train_tiny_run(store: str, model: str) -> str:
     spec = {
         "name": f"bench-{model}",
         "seed": 1,
-        "data": {"kind": "generated_dialogue", "pairs": 1500, "split": {"eval": 0.1, "test": 0.0}},
+        "data": {"kind": "generated_dialogue", "pairs": pairs, "split": {"eval": 0.1, "test": 0.0}},
         "model": {
             "kind": model,
             "config": TINY_BERT,
@@ -90,7 +96,7 @@ def train_tiny_run(store: str, model: str) -> str:
             "kind": "retrieval_trainer",
             "epochs": 1,
             "eval_candidates": [10],
-            "eval_contexts": 50,
+            "eval_contexts": min(50, pairs // 20),
             "threads": 1,
         },
     }
@@ -110,7 +116,7 @@ def make_pool(n: int, seed: int = 0) -> list[str]:
     import numpy as np
     from specrun_retrieval.data import generate_pairs
 
-    _, responses, _ = generate_pairs("ko", 50_000, 1, seed)
+    _, responses, _ = generate_pairs("ko", min(50_000, max(1000, 5 * n)), 1, seed)
     distinct = list(dict.fromkeys(responses))
     pool = dict.fromkeys(distinct[:n])
     rng = np.random.default_rng(seed)
@@ -318,35 +324,43 @@ def poly_scoring(
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--candidates", type=int, default=100_000)
+    ap = parser(__doc__)
+    ap.add_argument("--candidates", type=int, default=None, help="(default 100,000; --smoke 300)")
     ap.add_argument("--model", choices=["poly_encoder", "bi_encoder"], default="poly_encoder")
-    ap.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
-    ap.add_argument("--requests", type=int, default=1000, help="requests per index kind (bounded)")
-    ap.add_argument("--max-seconds", type=float, default=60, help="time cap per index kind")
+    ap.add_argument("--clients", type=int, default=None, help="concurrent HTTP clients (default 8)")
+    ap.add_argument("--requests", type=int, default=None, help="requests per index kind (default 1000)")
+    ap.add_argument("--max-seconds", type=float, default=None, help="time cap per index kind (default 60)")
     ap.add_argument("--k", type=int, default=5)
-    ap.add_argument("--indexes", default="hnsw,flat,numpy")
+    ap.add_argument("--indexes", default=None, help="served index kinds (default hnsw,flat,numpy; "
+                    "--smoke hnsw: bare search times all three in-process)")
     ap.add_argument(
         "--server-threads", type=int, default=1, help="torch threads of the server process"
     )
     ap.add_argument("--codes", default="1,4,16,64")
-    ap.add_argument("--poly-candidates", type=int, default=100_000)
+    ap.add_argument("--poly-candidates", type=int, default=None, help="(default 100,000)")
     ap.add_argument("--poly-batch", type=int, default=16)
     ap.add_argument("--device", default="auto", help="poly-encoder scoring device: auto, cpu, cuda")
     ap.add_argument("--skip-serve", action="store_true")
-    ap.add_argument("--out", default=None, help="write the results as JSON here")
+    ap.add_argument("--bench-name", default="retrieval", help=argparse.SUPPRESS)  # bench_gpu
     args = ap.parse_args()
+    sizes = (dict(candidates=300, clients=2, requests=20, max_seconds=10.0, indexes="hnsw",
+                  poly_candidates=1000) if args.smoke else
+             dict(candidates=100_000, clients=8, requests=1000, max_seconds=60.0, indexes="hnsw,flat,numpy",
+                  poly_candidates=100_000))
+    for key, value in sizes.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("SPECRUN_QUIET", "1")
+    res = Results(args.bench_name, args)
+    res.uses("torch", "faiss-cpu", "faiss-gpu", "fastapi", "uvicorn")
     results: dict[str, Any] = {"args": vars(args)}
 
     if not args.skip_serve:
         work = Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
         store, db = str(work / "s.duckdb"), f"sqlite:///{work / 'chatbot.sqlite'}"
         t0 = time.perf_counter()
-        run_id = train_tiny_run(store, args.model)
+        run_id = train_tiny_run(store, args.model, 200 if args.smoke else 1500)
         print(f"trained run {run_id} in {time.perf_counter() - t0:.1f}s", flush=True)
         seed_database(db, make_pool(args.candidates))
         serving: dict[str, Any] = {}
@@ -366,9 +380,18 @@ def main() -> None:
             finally:
                 server.stop()
         results["serving"] = serving
-        results["bare_search"] = bare_search(run_id, store, db, 200)
+        results["bare_search"] = bare_search(run_id, store, db, 20 if args.smoke else 200)
         print(f"bare search: {json.dumps(results['bare_search'])}", flush=True)
         shutil.rmtree(work, ignore_errors=True)
+        load = {"candidates": args.candidates, "clients": args.clients, "k": args.k, "model": args.model}
+        for kind, r in serving.items():
+            if r["errors"] or not r["requests"]:
+                raise SystemExit(f"[{kind}] {r['errors']} of the /respond requests failed")
+            res.add(f"respond {kind}", r["p50_ms"] / 1000, sizes={**load, "requests": r["requests"]},
+                    p50_ms=r["p50_ms"], p99_ms=r["p99_ms"], rps=r["rps"], startup_s=r["startup_s"])
+        for kind, r in results["bare_search"].items():
+            res.add(f"bare search {kind}", r["search_ms"] / 1000, sizes={"candidates": args.candidates},
+                    search_ms=r["search_ms"], build_s=r["build_s"], top1_is_exact=r["top1_is_exact"])
 
     import torch
 
@@ -380,8 +403,12 @@ def main() -> None:
         "device": device,
         "candidates": args.poly_candidates,
         "batch": args.poly_batch,
-        "by_m": poly_scoring(codes, args.poly_candidates, args.poly_batch, 5, device),
+        "by_m": poly_scoring(codes, args.poly_candidates, args.poly_batch, 2 if args.smoke else 5, device),
     }
+    for m, r in results["poly_scoring"]["by_m"].items():
+        res.add(f"poly scoring m={m}", r["scores_per_s"], unit="scores/s", better="higher",
+                sizes={"candidates": args.poly_candidates, "batch": args.poly_batch, "codes": m},
+                device=device, ms_per_batch=r["ms_per_batch"])
 
     print(f"\n== /respond with {args.candidates} candidates, {args.clients} clients, k={args.k} ==")
     print(
@@ -400,8 +427,7 @@ def main() -> None:
     print(f"{'m':>4} {'ms/batch':>10} {'scores/s':>14}")
     for m, r in p["by_m"].items():
         print(f"{m:>4} {r['ms_per_batch']:>10.1f} {r['scores_per_s']:>14,.0f}")
-    if args.out:
-        Path(args.out).write_text(json.dumps(results, indent=1, default=str))
+    res.finish(table=False)
 
 
 if __name__ == "__main__":

@@ -6,17 +6,22 @@ first pays for dataloader start and allocator warm-up). Validation and plots are
 this measures training, not specrun.
 
 Run:    python benchmarks/bench_yolo.py                   (yolov8n, 64/128/320 px)
-Quick:  python benchmarks/bench_yolo.py --quick           (64/128 px, 64 images, 3 epochs)
+Smoke:  python benchmarks/bench_yolo.py --smoke           (32 px, 8 images, 2 epochs: CI)
+GPU:    python benchmarks/bench_yolo.py --device 0 --amp  (bench_gpu.py runs this)
 Needs:  pip install -e plugins/specrun-yolo
+
+Records (benchmarks/results/yolo.json): "train <arch> <imgsz>px" (images/s of the train
+loop, the epochs after the first).
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from benchlib import Results, parser
 
 
 def _dataset(root: Path, images: int, size: int, seed: int) -> Path:
@@ -33,7 +38,8 @@ def _dataset(root: Path, images: int, size: int, seed: int) -> Path:
     return write_layout(Dataset(frames, meta={"names": classes}), root / "yolo").data_yaml
 
 
-def bench(arch: str, imgsz: int, images: int, epochs: int, batch: int, threads: int) -> dict:
+def bench(arch: str, imgsz: int, images: int, epochs: int, batch: int, threads: int,
+          device: str = "cpu", amp: bool = False) -> dict:
     import torch
     from ultralytics import YOLO
 
@@ -52,12 +58,12 @@ def bench(arch: str, imgsz: int, images: int, epochs: int, batch: int, threads: 
             epochs=epochs,
             imgsz=imgsz,
             batch=batch,
-            device="cpu",
+            device=device,
             workers=0,
             val=False,
             plots=False,
             save=False,
-            amp=False,
+            amp=amp,
             verbose=False,
             mosaic=0.0,
             project=str(Path(tmp) / "runs"),
@@ -71,6 +77,8 @@ def bench(arch: str, imgsz: int, images: int, epochs: int, batch: int, threads: 
         "imgsz": imgsz,
         "batch": batch,
         "threads": threads,
+        "device": device,
+        "amp": amp,
         "images": images,
         "epochs": len(seconds),
         "images_per_s": images / statistics.median(steady),
@@ -78,18 +86,24 @@ def bench(arch: str, imgsz: int, images: int, epochs: int, batch: int, threads: 
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="yolov8n")
-    parser.add_argument("--imgsz", type=int, nargs="+", default=[64, 128, 320])
-    parser.add_argument("--images", type=int, default=128)
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    parser.add_argument("--quick", action="store_true", help="64 and 128 px, 64 images, 3 epochs")
-    args = parser.parse_args()
-    if args.quick:
-        args.imgsz, args.images, args.epochs = [64, 128], 64, 3
+def main(argv: list[str] | None = None, bench_name: str = "yolo") -> None:
+    ap = parser(__doc__.splitlines()[0])
+    ap.add_argument("--arch", default="yolov8n")
+    ap.add_argument("--imgsz", type=int, nargs="+", default=None, help="(default 64 128 320)")
+    ap.add_argument("--images", type=int, default=None, help="(default 128)")
+    ap.add_argument("--epochs", type=int, default=None, help="(default 4)")
+    ap.add_argument("--batch", type=int, default=None, help="(default 16)")
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    ap.add_argument("--device", default="cpu", help="cpu, or a CUDA device index (0)")
+    ap.add_argument("--amp", action="store_true", help="mixed precision (CUDA)")
+    args = ap.parse_args(argv)
+    sizes = ({"imgsz": [32], "images": 8, "epochs": 2, "batch": 4} if args.smoke
+             else {"imgsz": [64, 128, 320], "images": 128, "epochs": 4, "batch": 16})
+    for key, value in sizes.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    res = Results(bench_name, args)
+    res.uses("ultralytics", "torch")
 
     from specrun_yolo.offline import configure_ultralytics
 
@@ -100,7 +114,8 @@ def main() -> None:
 
     LOGGER.setLevel(logging.WARNING)
     rows = [
-        bench(args.arch, s, args.images, args.epochs, args.batch, args.threads) for s in args.imgsz
+        bench(args.arch, s, args.images, args.epochs, args.batch, args.threads, args.device, args.amp)
+        for s in args.imgsz
     ]
     print(
         f"{'arch':10} {'imgsz':>5} {'batch':>5} {'threads':>7} {'images/s':>9} {'1st epoch s':>11}"
@@ -110,6 +125,10 @@ def main() -> None:
             f"{r['arch']:10} {r['imgsz']:>5} {r['batch']:>5} {r['threads']:>7} "
             f"{r['images_per_s']:>9.1f} {r['first_epoch_s']:>11.2f}"
         )
+        res.add(f"train {r['arch']} {r['imgsz']}px", r["images_per_s"], unit="images/s", better="higher",
+                sizes={k: r[k] for k in ("imgsz", "batch", "images", "epochs", "threads")},
+                device=r["device"], amp=r["amp"], first_epoch_s=r["first_epoch_s"])
+    res.finish(table=False)
 
 
 if __name__ == "__main__":
