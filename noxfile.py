@@ -37,12 +37,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def bench(session: nox.Session) -> None:
-    """Every benchmark script; pass names to run some: nox -s bench -- core store."""
+    """Every benchmark script; names pick some, other arguments go to each script:
+    nox -s bench -- --smoke (CI: small, seconds each), nox -s bench -- core store (full size)."""
     py = str(_venv_bin() / "python")
-    wanted = set(session.posargs)
-    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
-        name = script.stem.removeprefix("bench_")
-        if wanted and name not in wanted:
-            continue
-        session.log(f"benchmark: {name}")
-        session.run(py, str(script), external=True)
+    session.run(py, str(ROOT / "benchmarks" / "run_benchmarks.py"), *session.posargs, external=True)
