@@ -42,7 +42,8 @@ def run_one(name: str, script: Path, extra: list[str], timeout: float) -> tuple[
     with open(log, "w", encoding="utf-8") as out:
         try:
             rc = subprocess.run([sys.executable, str(script), *args], cwd=HERE.parent, stdout=out,
-                                stderr=subprocess.STDOUT, timeout=timeout).returncode
+                                stderr=subprocess.STDOUT, timeout=timeout,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"}).returncode
         except subprocess.TimeoutExpired:
             rc = 124
             out.write(f"\nbench_{name}: stopped after {timeout:.0f} s\n")
