@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -33,21 +36,39 @@ def scripts() -> dict[str, Path]:
     return {p.stem.removeprefix("bench_"): p for p in sorted(HERE.glob("bench_*.py"))}
 
 
-def run_one(name: str, script: Path, extra: list[str], timeout: float) -> tuple[str, int, float, str]:
+def run_one(name: str, script: Path, extra: list[str], timeout: float | None) -> tuple[str, int, float, float, str]:
+    """Run one script; its name, exit code, wall seconds, CPU seconds (its own and its
+    subprocesses', user + system; not Ray's daemons) and output."""
     args = [*extra]
     if name == "gpu" and "--smoke" in extra and "--device" not in extra:
         args += ["--device", "cpu"]
     log = RESULTS / f"{name}.log"
     start = time.perf_counter()
     with open(log, "w", encoding="utf-8") as out:
-        try:
-            rc = subprocess.run([sys.executable, str(script), *args], cwd=HERE.parent, stdout=out,
-                                stderr=subprocess.STDOUT, timeout=timeout,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"}).returncode
-        except subprocess.TimeoutExpired:
-            rc = 124
-            out.write(f"\nbench_{name}: stopped after {timeout:.0f} s\n")
-    return name, rc, time.perf_counter() - start, log.read_text(encoding="utf-8", errors="replace")
+        proc = subprocess.Popen([sys.executable, str(script), *args], cwd=HERE.parent, stdout=out,
+                                stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                start_new_session=True)
+        timer = threading.Timer(timeout, _stop, (proc, out, name, timeout)) if timeout else None
+        if timer:
+            timer.start()
+        # wait4, not wait: the child's resource usage, which is what a loaded machine does not skew
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if timer:
+            timer.cancel()
+    rc = 124 if proc.returncode < 0 and getattr(proc, "timed_out", False) else proc.returncode
+    cpu = usage.ru_utime + usage.ru_stime
+    return name, rc, time.perf_counter() - start, cpu, log.read_text(encoding="utf-8", errors="replace")
+
+
+def _stop(proc: subprocess.Popen, out: Any, name: str, timeout: float) -> None:
+    proc.timed_out = True  # type: ignore[attr-defined]
+    out.write(f"\nbench_{name}: stopped after {timeout:.0f} s\n")
+    out.flush()
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # its own session: the script and what it started
+    except ProcessLookupError:
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,16 +95,19 @@ def main(argv: list[str] | None = None) -> int:
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(run_one, n, known[n], extra, timeout) for n in chosen]
         for future in futures:
-            name, rc, took, output = future.result()
-            print(f"\n===== bench_{name}: exit {rc} in {took:.1f} s =====\n{output.rstrip()}", flush=True)
-            done.append((name, rc, took))
+            name, rc, took, cpu, output = future.result()
+            print(f"\n===== bench_{name}: exit {rc} in {took:.1f} s ({cpu:.1f} s CPU) =====\n"
+                  f"{output.rstrip()}", flush=True)
+            done.append((name, rc, took, cpu))
     total = time.perf_counter() - start
     print("\n===== summary =====")
-    for name, rc, took in done:
-        print(f"  bench_{name:<12} {'ok' if rc == 0 else f'FAILED (exit {rc})':<16} {took:6.1f} s")
+    for name, rc, took, cpu in done:
+        print(f"  bench_{name:<12} {'ok' if rc == 0 else f'FAILED (exit {rc})':<16} {took:6.1f} s wall "
+              f"{cpu:6.1f} s CPU")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"  all: {total:.1f} s wall, {jobs} at a time, {os.cpu_count()} cpus, load {load:.1f}")
-    failed = [n for n, rc, _ in done if rc != 0]
+    print(f"  all: {total:.1f} s wall, {sum(d[3] for d in done):.1f} s CPU, {jobs} at a time, "
+          f"{os.cpu_count()} cpus, load {load:.1f}")
+    failed = [n for n, rc, *_ in done if rc != 0]
     if failed:
         print(f"error: benchmarks failed: {', '.join(failed)} (logs in {RESULTS})", file=sys.stderr)
         return 1
