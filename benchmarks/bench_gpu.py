@@ -49,7 +49,7 @@ def commands(device: str, smoke: bool) -> dict[str, list[str]]:
         hf += ["--threads", str(min(8, os.cpu_count() or 1))]
     retrieval = ["bench_retrieval.py", "--skip-serve", "--device", device, *size]
     if not smoke:
-        retrieval += ["--poly-candidates", "1000000", "--poly-batch", "64"]
+        retrieval += ["--poly-candidates", "1000000", "--poly-batch", "16"]
     yolo = ["bench_yolo.py", "--device", "0" if cuda else "cpu", *size]
     if cuda:
         yolo += ["--amp"]
