@@ -184,6 +184,7 @@ def main() -> None:
         ray.init(address=os.environ["RAY_ADDRESS"], logging_level=logging.ERROR, log_to_driver=False)
     else:
         ray.init(
+            address="local",  # our own, not a cluster another `ray start` left on this machine
             num_cpus=os.cpu_count(),
             include_dashboard=False,
             logging_level=logging.ERROR,

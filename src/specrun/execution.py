@@ -89,7 +89,10 @@ def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
         else:
             from .environment import gpu_names
 
-            ray.init(num_cpus=os.cpu_count() or 1, num_gpus=len(gpu_names()), **kwargs)
+            # address="local": a Ray of our own, even when another one on this machine (a
+            # `ray start` of someone else's) has left /tmp/ray/ray_current_cluster, which a
+            # bare ray.init() would join, and refuse num_cpus for
+            ray.init(address="local", num_cpus=os.cpu_count() or 1, num_gpus=len(gpu_names()), **kwargs)
     except ConnectionError as exc:
         raise UserError(f"cannot reach the Ray cluster at {address}: {exc}") from None
     try:
