@@ -14,6 +14,8 @@ PACKAGES=(
   "postgresql|ls /usr/lib/postgresql/*/bin/initdb"
   # KoNLPy's taggers run on the JVM
   "default-jre-headless|command -v java"
+  # `specrun ui`'s browser tests (Playwright drives this chromium; no browser download)
+  "chromium|command -v chromium"
 )
 
 need_apt=()

@@ -134,13 +134,50 @@ class Store:
 
     def runs(self, name: str | None = None, tag: str | None = None, status: str | None = None,
              sweep: str | None = None, last: int | None = 20, where: Any = None,
-             sort: str | None = None) -> Any:
+             sort: str | None = None, offset: int = 0) -> Any:
         """Runs, newest first. ``where`` filters on params and final metrics
         (``["model.optimizer=adam", "eval/accuracy>0.8"]`` or ``{"model.optimizer": "adam"}``);
-        ``sort="eval/accuracy"`` puts the best runs first and adds that metric as a column."""
-        from .search import check_paths, check_sort, condition_sql, conditions
+        ``sort="eval/accuracy"`` puts the best runs first and adds that metric as a column.
+        ``last`` runs are returned from the ``offset``-th on (a page of a longer list)."""
+        from .search import check_paths, check_sort
 
-        clauses, args = [], []
+        clauses, args, conds = self._run_filter(name, tag, status, sweep, where)
+        order = _sort_order(sort)
+        sql = f"SELECT {RUN_LIST_COLUMNS} FROM runs"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        if order is None:
+            sql += " ORDER BY created_at DESC, run_id"
+        else:
+            sql = (f"SELECT r.*, s.value AS \"{order.column.replace(chr(34), chr(34) * 2)}\" FROM ({sql}) r LEFT JOIN metrics_final s "
+                   "ON s.run_id = r.run_id AND s.split = ? AND s.name = ? "
+                   f"ORDER BY s.value {'DESC' if order.descending else 'ASC'} NULLS LAST, r.created_at DESC, r.run_id")
+            args += [order.split, order.name]
+        if last:
+            sql += f" LIMIT {int(last)}"
+        if offset:
+            sql += f" OFFSET {int(offset)}"
+        found = self._q(sql, args)
+        if conds and not found.height:
+            check_paths(self, conds, order)  # a misspelt path is an error, not an empty table
+        elif order is not None and found[order.column].null_count() == found.height:
+            check_sort(self, order)
+        return found
+
+    def count_runs(self, name: str | None = None, tag: str | None = None, status: str | None = None,
+                   sweep: str | None = None, where: Any = None) -> int:
+        """How many runs :meth:`runs` finds with these filters, all pages together."""
+        clauses, args, _ = self._run_filter(name, tag, status, sweep, where)
+        sql = "SELECT count(*) AS n FROM runs" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        return int(self._q(sql, args)["n"][0])
+
+    @staticmethod
+    def _run_filter(name: str | None, tag: str | None, status: str | None, sweep: str | None,
+                    where: Any) -> tuple[list[str], list[Any], list[Any]]:
+        from .search import condition_sql, conditions
+
+        clauses: list[str] = []
+        args: list[Any] = []
         if name:
             clauses.append("name LIKE ?")
             args.append(name.replace("*", "%"))
@@ -158,25 +195,7 @@ class Store:
             clause, more = condition_sql(cond)
             clauses.append(clause)
             args.extend(more)
-        order = _sort_order(sort)
-        sql = f"SELECT {RUN_LIST_COLUMNS} FROM runs"
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        if order is None:
-            sql += " ORDER BY created_at DESC"
-        else:
-            sql = (f"SELECT r.*, s.value AS \"{order.column.replace(chr(34), chr(34) * 2)}\" FROM ({sql}) r LEFT JOIN metrics_final s "
-                   "ON s.run_id = r.run_id AND s.split = ? AND s.name = ? "
-                   f"ORDER BY s.value {'DESC' if order.descending else 'ASC'} NULLS LAST, r.created_at DESC")
-            args += [order.split, order.name]
-        if last:
-            sql += f" LIMIT {int(last)}"
-        found = self._q(sql, args)
-        if conds and not found.height:
-            check_paths(self, conds, order)  # a misspelt path is an error, not an empty table
-        elif order is not None and found[order.column].null_count() == found.height:
-            check_sort(self, order)
-        return found
+        return clauses, args, conds
 
     def run(self, ref: str) -> dict[str, Any]:
         run_id = self.resolve_run_id(ref)
