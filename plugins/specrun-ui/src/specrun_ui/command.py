@@ -8,12 +8,25 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @click.command()
-@click.option("--store", type=click.Path(dir_okay=False), default=None,
-              help="run store (default: $SPECRUN_STORE or store/specrun.duckdb)")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="address to listen on; any but loopback requires the printed token")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
-              help="port (0: any free port; the URL printed says which)")
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="run store (default: $SPECRUN_STORE or store/specrun.duckdb)",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="address to listen on; any but loopback requires the printed token",
+)
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="port (0: any free port; the URL printed says which)",
+)
 @click.option("--token", default=None, help="access token (default: a random one off loopback)")
 def ui(store: str | None, host: str, port: int, token: str | None) -> None:
     """Serve a live web view of the run store: runs, compare, sweeps, samples and SQL.

@@ -26,9 +26,15 @@ def _sentence_scorers() -> dict[str, Any]:
     }
 
 
-def samples_page(store: Store, refs: Sequence[str], split: str | None = None,
-                 sort: str = "index", score: str | None = None,
-                 offset: int = 0, limit: int = 50) -> dict[str, Any]:
+def samples_page(
+    store: Store,
+    refs: Sequence[str],
+    split: str | None = None,
+    sort: str = "index",
+    score: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> dict[str, Any]:
     """Rows of input, reference and one output and score set per run. ``sort='delta'``
     puts first the examples where the last run scores worst against the first."""
     ids = resolve_runs(store, refs)
@@ -36,13 +42,24 @@ def samples_page(store: Store, refs: Sequence[str], split: str | None = None,
     by_input: dict[tuple[str, str], dict[str, Any]] = {}
     for r in frame.iter_rows(named=True):
         key = (r["split"], r["input"] or "")
-        row = by_input.setdefault(key, {"split": r["split"], "idx": r["idx"], "input": r["input"],
-                                        "reference": r["reference"], "outputs": {}, "scores": {}})
+        row = by_input.setdefault(
+            key,
+            {
+                "split": r["split"],
+                "idx": r["idx"],
+                "input": r["input"],
+                "reference": r["reference"],
+                "outputs": {},
+                "scores": {},
+            },
+        )
         if row["reference"] is None:
             row["reference"] = r["reference"]
         row["outputs"].setdefault(r["run_id"], r["output"])
     sentences = any(" " in (r["reference"] or "").strip() for r in by_input.values())
-    scorers = {"exact": lambda out, ref: float(out.strip() == ref.strip())}
+    # a label (a classifier's sample) is correct or not; a sentence also matches exactly or not
+    same = "exact" if sentences else "correct"
+    scorers = {same: lambda out, ref: float(out.strip() == ref.strip())}
     if sentences:
         scorers.update(_sentence_scorers())
     for row in by_input.values():
@@ -51,7 +68,7 @@ def samples_page(store: Store, refs: Sequence[str], split: str | None = None,
             if ref is None or out is None:
                 continue
             row["scores"][run_id] = {k: round(f(out, ref), 3) for k, f in scorers.items()}
-    primary = score if score in scorers else ("chrf" if "chrf" in scorers else "exact")
+    primary = score if score in scorers else ("chrf" if "chrf" in scorers else same)
     rows = list(by_input.values())
     for row in rows:
         first = row["scores"].get(ids[0], {}).get(primary)
@@ -63,5 +80,11 @@ def samples_page(store: Store, refs: Sequence[str], split: str | None = None,
     for run_id in ids:
         got = [r["scores"][run_id][primary] for r in rows if run_id in r["scores"]]
         means[run_id] = round(sum(got) / len(got), 3) if got else None
-    return {"runs": ids, "scores": list(scorers), "primary": primary, "total": len(rows),
-            "mean": means, "rows": plain(rows[offset:offset + limit])}
+    return {
+        "runs": ids,
+        "scores": list(scorers),
+        "primary": primary,
+        "total": len(rows),
+        "mean": means,
+        "rows": plain(rows[offset : offset + limit]),
+    }

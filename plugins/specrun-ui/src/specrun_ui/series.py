@@ -14,8 +14,9 @@ from specrun.store.query import Store
 MAX_POINTS = 400
 
 
-def curves(store: Store, run_ids: Sequence[str], metric: str | None = None,
-           max_points: int = MAX_POINTS) -> list[dict[str, Any]]:
+def curves(
+    store: Store, run_ids: Sequence[str], metric: str | None = None, max_points: int = MAX_POINTS
+) -> list[dict[str, Any]]:
     """One dict per (run, split, name): step, t (seconds since the run started), value, lo, hi
     as lists, and n, the number of points stored before downsampling."""
     where = ["list_contains(?, m.run_id)"]
@@ -32,7 +33,7 @@ def curves(store: Store, run_ids: Sequence[str], metric: str | None = None,
         WITH s AS (
             SELECT m.run_id, m.split, m.name, m.step,
                    arg_max(m.value, m.ts) AS value, max(m.ts) AS ts
-            FROM metrics m WHERE {' AND '.join(where)}
+            FROM metrics m WHERE {" AND ".join(where)}
             GROUP BY m.run_id, m.split, m.name, m.step),
         r AS (
             SELECT *, row_number() OVER w - 1 AS i,

@@ -35,8 +35,11 @@ def _json(data: Any, status: int = 200) -> Response:
 
 def _error(exc: Exception) -> Response:
     message = str(exc)
-    missing = message.startswith(("no run ", "no sweep ")) or " has no artifact" in message \
+    missing = (
+        message.startswith(("no run ", "no sweep "))
+        or " has no artifact" in message
         or " has no file" in message
+    )
     status = 404 if missing else 400
     return _json({"error": message}, status)
 
@@ -52,8 +55,13 @@ def build_app(store_path: str | None, token: str | None = None) -> Starlette:
     def endpoint(read: Callable[[Request], Any]) -> Callable[[Request], Response]:
         def handle(request: Request) -> Response:
             if not store.exists():
-                return _json({"error": f"no run store at {store.path}: it is created by the first "
-                                       "`specrun run` (choose another with --store)"}, 404)
+                return _json(
+                    {
+                        "error": f"no run store at {store.path}: it is created by the first "
+                        "`specrun run` (choose another with --store)"
+                    },
+                    404,
+                )
             try:
                 result = read(request)
             except UserError as exc:  # StoreError included: the CLI's own message
@@ -81,8 +89,11 @@ def build_app(store_path: str | None, token: str | None = None) -> Starlette:
         if not path.is_file():
             raise UserError(f"run {run_id} has no file for its artifact {name!r} (removed by gc?)")
         download = request.query_params.get("download") is not None
-        return FileResponse(path, filename=Path(name).name if download else None,
-                            content_disposition_type="attachment" if download else "inline")
+        return FileResponse(
+            path,
+            filename=Path(name).name if download else None,
+            content_disposition_type="attachment" if download else "inline",
+        )
 
     def curves(request: Request) -> Any:
         ids = _ids(request)
@@ -111,9 +122,15 @@ def build_app(store_path: str | None, token: str | None = None) -> Starlette:
         ids = _ids(request)
         if not ids:
             raise UserError("select runs: ?runs=ID,ID")
-        return samples.samples_page(store, ids, q.get("split") or None, q.get("sort") or "index",
-                                    q.get("score") or None, int(q.get("offset") or 0),
-                                    int(q.get("limit") or 50))
+        return samples.samples_page(
+            store,
+            ids,
+            q.get("split") or None,
+            q.get("sort") or "index",
+            q.get("score") or None,
+            int(q.get("offset") or 0),
+            int(q.get("limit") or 50),
+        )
 
     def sql(request: Request) -> Any:
         text = request.query_params.get("q", "")
@@ -133,8 +150,11 @@ def build_app(store_path: str | None, token: str | None = None) -> Starlette:
         else:
             frame.write_parquet(buf)
             media = "application/vnd.apache.parquet"
-        return Response(buf.getvalue(), media_type=media,
-                        headers={"content-disposition": f'attachment; filename="query.{fmt}"'})
+        return Response(
+            buf.getvalue(),
+            media_type=media,
+            headers={"content-disposition": f'attachment; filename="query.{fmt}"'},
+        )
 
     def index(request: Request) -> Response:
         response = FileResponse(STATIC / "index.html")
@@ -170,14 +190,20 @@ class TokenGuard:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and not self._allowed(Request(scope)):
-            await Response("a token is required: open the URL that `specrun ui` printed\n",
-                           status_code=401, media_type="text/plain")(scope, receive, send)
+            await Response(
+                "a token is required: open the URL that `specrun ui` printed\n",
+                status_code=401,
+                media_type="text/plain",
+            )(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
     def _allowed(self, request: Request) -> bool:
-        given = (request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
-                 or request.headers.get("authorization", "").removeprefix("Bearer "))
+        given = (
+            request.query_params.get("token")
+            or request.cookies.get(TOKEN_COOKIE)
+            or request.headers.get("authorization", "").removeprefix("Bearer ")
+        )
         return bool(given) and hmac.compare_digest(given, self.token)
 
 

@@ -57,8 +57,12 @@ def runs_page(store: Store, query: dict[str, Any]) -> dict[str, Any]:
         item["params"] = values.get(run_id, {})
         out.append(item)
     return {
-        "total": total, "offset": offset, "limit": limit, "rows": out,
-        "metric_columns": metric_cols + headline, "param_columns": shown_params,
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+        "rows": out,
+        "metric_columns": metric_cols + headline,
+        "param_columns": shown_params,
         "sort_column": frame.columns[-1] if sort else None,
     }
 
@@ -96,9 +100,9 @@ def _param_values(
 def columns(store: Store) -> dict[str, list[str]]:
     """Every param path and metric a column or a filter can name (for suggestions)."""
     params = store._q("SELECT DISTINCT path FROM params ORDER BY path")["path"].to_list()
-    metrics = store._q(
-        "SELECT DISTINCT split || '/' || name AS k FROM metrics_final ORDER BY k"
-    )["k"].to_list()
+    metrics = store._q("SELECT DISTINCT split || '/' || name AS k FROM metrics_final ORDER BY k")[
+        "k"
+    ].to_list()
     return {"params": params, "metrics": metrics}
 
 
@@ -129,21 +133,38 @@ def compare_page(store: Store, refs: Sequence[str]) -> dict[str, Any]:
     best_by: dict[str, dict[str, Any]] = {}
     for r in best.iter_rows(named=True):
         best_by.setdefault(f"{r['split']}/{r['name']}", {})[r["run_id"]] = {
-            "value": plain(r["value"]), "step": r["step"], "direction": r["direction"]}
+            "value": plain(r["value"]),
+            "step": r["step"],
+            "direction": r["direction"],
+        }
     runs = store._q(
         "SELECT run_id, name, status, created_at, duration_s FROM runs"
-        " WHERE list_contains(?, run_id)", [ids])
+        " WHERE list_contains(?, run_id)",
+        [ids],
+    )
     by_id = {r["run_id"]: plain(r) for r in runs.iter_rows(named=True)}
     return {
         "runs": [{**by_id[i], "label": labels.get(i, i)} for i in ids if i in by_id],
-        "params": [{"path": r["path"], "values": {i: loads(r[i]) for i in ids}}
-                   for r in diff.iter_rows(named=True)],
-        "metrics": [{"metric": r["metric"], "final": {i: plain(r[i]) for i in ids},
-                     "best": best_by.get(r["metric"], {})} for r in final.iter_rows(named=True)],
+        "params": [
+            {"path": r["path"], "values": {i: loads(r[i]) for i in ids}}
+            for r in diff.iter_rows(named=True)
+        ],
+        "metrics": [
+            {
+                "metric": r["metric"],
+                "final": {i: plain(r[i]) for i in ids},
+                "best": best_by.get(r["metric"], {}),
+            }
+            for r in final.iter_rows(named=True)
+        ],
         "spec_diff": spec_diff(store, ids[0], ids[1]) if len(ids) >= 2 else "",
     }
 
 
 def sql_rows(frame: Any, limit: int) -> dict[str, Any]:
-    return {"columns": frame.columns, "rows": [list(r.values()) for r in rows(frame.head(limit))],
-            "total": frame.height, "truncated": frame.height > limit}
+    return {
+        "columns": frame.columns,
+        "rows": [list(r.values()) for r in rows(frame.head(limit))],
+        "total": frame.height,
+        "truncated": frame.height > limit,
+    }

@@ -256,11 +256,8 @@ async function comparePage(params) {
   };
   ctl.metric.addEventListener("change", () => { const q = new URLSearchParams(params); q.set("metric", ctl.metric.value); history.replaceState(null, "", `#/compare?${q}`); loadCurves(); });
   for (const k of ["x", "smooth", "log"]) ctl[k].addEventListener("input", draw);
-  const head = ["", ...d.runs.map(r => h("th", {}, runLink(r.run_id, r.label)))];
-  const bestCell = (m, id) => {
-    const b = m.best[id];
-    return num(b ? b.value : null);
-  };
+  const head = () => ["", ...d.runs.map(r => h("th", {}, runLink(r.run_id, r.label)))];
+  const cell = v => (typeof v === "number" ? num(v) : h("td", {class: "wrap"}, fmtVal(v)));
   const specA = h("select", {id: "diff-a"}, runIds.map((r, i) => h("option", {value: r, selected: i === 0}, labels[r])));
   const specB = h("select", {id: "diff-b"}, runIds.map((r, i) => h("option", {value: r, selected: i === 1}, labels[r])));
   const diffBox = h("pre", {class: "diff", id: "spec-diff"});
@@ -280,14 +277,13 @@ async function comparePage(params) {
       h("label", {}, "smoothing", ctl.smooth), h("label", {}, "log scale", ctl.log),
       h("button", {onclick: () => { location.hash = `#/samples?runs=${runIds.join(",")}`; }}, "Samples side by side")),
     chart,
-    section("Params that differ", d.params.length ? table(["path", ...head.slice(1)],
-      d.params.map(p => [p.path, ...runIds.map(id => num(p.values[id]))]), {id: "param-diff"})
+    section("Params that differ", d.params.length ? table(["path", ...head().slice(1)],
+      d.params.map(p => [p.path, ...runIds.map(id => cell(p.values[id]))]), {id: "param-diff"})
       : h("p", {class: "muted"}, "none: the runs share every param")),
-    section("Metrics (final / best)", table(["metric", ...head.slice(1)], d.metrics.map(m =>
+    section("Metrics (final / best)", table(["metric", ...head().slice(1)], d.metrics.map(m =>
       [m.metric, ...runIds.map(id => h("td", {class: "num"}, `${fmtVal(m.final[id])} / `,
         h("span", {class: "muted"}, fmtVal((m.best[id] || {}).value))))]), {id: "metric-compare"})),
     section("Spec diff", h("div", {class: "bar"}, h("label", {}, "from", specA), h("label", {}, "to", specB)), diffBox));
-  void bestCell;
   if (pick) await loadCurves();
   clearInterval(pollTimer);
   if (d.runs.some(r => r.status === "running")) poll(loadCurves);
