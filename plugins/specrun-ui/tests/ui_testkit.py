@@ -133,3 +133,35 @@ def wait_until(check, timeout: float = 30, what: str = "condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
+
+
+COUNTING = """\
+name: live-counting
+data: {{kind: generated_topics, rows: 50}}
+model: {{kind: counting, steps: {steps}, delay_s: {delay}}}
+metrics: [{{kind: mean_abs_error}}]
+"""
+
+
+def example_plugin_env(target: Path) -> dict[str, str]:
+    """core's example plugin (tests/example_plugin) installed for real into ``target``: its
+    ``counting`` model logs a step every ``delay_s``, a run that takes as long as we ask."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(ROOT / "tests" / "example_plugin"),
+        ],
+        check=True,
+    )
+    return dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")])
+    )

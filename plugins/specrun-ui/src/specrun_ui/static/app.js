@@ -247,7 +247,7 @@ async function comparePage(params) {
     const x = ctl.x.value, alpha = +ctl.smooth.value;
     lineChart(chart, curves.map(c => ({label: `${labels[c.run_id] || c.run_id}`, x: c[x], y: ema(c.value, alpha)})),
               {width: 900, height: 340, log: ctl.log.checked, xLabel: x === "t" ? "seconds since start" : "step",
-               title: pick, legend: true});
+               title: ctl.metric.value, legend: true});
   };
   const loadCurves = async () => {
     const s = await api(`api/series?runs=${runIds.join(",")}&metric=${encodeURIComponent(ctl.metric.value)}&max_points=600`);

@@ -1,0 +1,292 @@
+"""`specrun ui` in a real browser (Debian's chromium, driven by Playwright) over a store of
+real tiny runs and a short ASHA sweep: the page shows what the store holds, and a run that
+writes while the page polls finishes normally and appears without a reload.
+
+Screenshots of every page go to $SPECRUN_UI_SHOTS (default: the test's tmp dir)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from specrun.store.query import Store
+from ui_testkit import (
+    COUNTING,
+    UiServer,
+    browser_or_skip,
+    example_plugin_env,
+    quickstart_runs,
+    sweep_command,
+    wait_until,
+)
+
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ui-browser")
+    store = base / "s.duckdb"
+    shots = Path(os.environ.get("SPECRUN_UI_SHOTS") or base / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    pw, browser = browser_or_skip()
+    ids = quickstart_runs(store)
+    # The sweep (Ray) writes while the other tests browse; the sweep test waits for it.
+    sweep = subprocess.Popen(
+        sweep_command(store), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    server = UiServer(store)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield {
+            "store": store,
+            "ids": ids,
+            "url": server.url,
+            "page": page,
+            "shots": shots,
+            "sweep": sweep,
+            "base": base,
+            "errors": errors,
+        }
+    finally:
+        server.stop()
+        if sweep.poll() is None:
+            sweep.terminate()
+            sweep.wait(30)
+        browser.close()
+        pw.stop()
+    assert not errors, errors  # no script error on any page
+
+
+def shot(site, name: str) -> None:
+    site["page"].screenshot(path=str(site["shots"] / f"{name}.png"), full_page=True)
+
+
+def table_rows(page, table_id: str) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        f"#{table_id} tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))"
+    )
+
+
+def test_runs_table_filters_sorts_and_opens_a_run(site):
+    page, store = site["page"], Store(site["store"])
+    page.goto(site["url"] + "#/runs")
+    page.wait_for_selector("#runs-table tbody tr")
+    page.fill("#f-where", "model.lr<=0.1")
+    page.fill("#f-sort", "eval/accuracy")
+    page.press("#f-sort", "Enter")
+    want = store.runs(where=["model.lr<=0.1"], sort="eval/accuracy", last=50)
+    page.wait_for_function(
+        "n => document.querySelectorAll('#runs-table tbody tr').length === n", arg=want.height
+    )
+    shown = page.eval_on_selector_all(
+        "#runs-table tbody tr input.select", "bs => bs.map(b => b.dataset.run)"
+    )
+    assert shown == want["run_id"].to_list()
+    assert page.inner_text("#range") == f"1–{want.height} of {want.height}"
+    header = page.inner_text("#runs-table thead")
+    assert "model.lr" in header and "eval/accuracy" in header
+    shot(site, "runs-filtered")
+    # clicking the sorted column's header flips the order (ascending)
+    page.click("#runs-table th[data-col='eval/accuracy']")
+    page.wait_for_function("() => location.hash.includes('sort=%2Beval')")
+    asc = store.runs(where=["model.lr<=0.1"], sort="+eval/accuracy", last=50)["run_id"].to_list()
+    wait_until(
+        lambda: (
+            page.eval_on_selector_all(
+                "#runs-table tbody tr input.select", "bs => bs.map(b => b.dataset.run)"
+            )
+            == asc
+        ),
+        what="ascending order",
+    )
+    # a misspelt path: the CLI's message, with the closest name, in the page
+    page.fill("#f-where", "model.lrr=0.1")
+    page.press("#f-where", "Enter")
+    page.wait_for_selector("#error:not([hidden])")
+    assert 'no run has a param model.lrr (did you mean "model.lr"?)' in page.inner_text("#error")
+    shot(site, "runs-bad-filter")
+    # open the best run from the table
+    page.goto(site["url"] + "#/runs?sort=eval/accuracy")
+    page.wait_for_selector("#runs-table tbody tr")
+    best = store.runs(sort="eval/accuracy", last=1).row(0, named=True)
+    page.click("#runs-table tbody tr:first-child td:nth-child(2) a")
+    page.wait_for_selector("#charts .chart-card")
+    assert best["run_id"] in page.inner_text("main")
+
+
+def test_run_page_shows_metrics_spec_artifacts_samples_and_errors(site):
+    page, store = site["page"], Store(site["store"])
+    run_id = site["ids"][1]
+    page.goto(site["url"] + f"#/run/{run_id}")
+    page.wait_for_selector("#charts .chart-card")
+    cards = page.eval_on_selector_all(
+        "#charts .chart-card",
+        "cs => cs.map(c => [c.dataset.metric, c.querySelector('svg').dataset.traces])",
+    )
+    assert dict(cards) == {"accuracy": "1", "macro_f1": "1", "loss": "1"}
+    steps = page.get_attribute(
+        "#charts .chart-card[data-metric='accuracy'] path.trace", "data-points"
+    )
+    final = store.final_metrics(run_id)
+    acc = final.filter(pl.col("name") == "accuracy").row(0, named=True)
+    assert int(steps) == acc["step"] + 1  # steps 0..last, one point each
+    rows = {r[0]: r for r in table_rows(page, "final")}
+    assert float(rows["eval/accuracy"][1]) == pytest.approx(acc["value"], abs=1e-3)
+    assert "quickstart-topics" in page.inner_text("#spec-text")
+    assert "lr: 0.1" in page.inner_text("#spec-resolved")
+    samples = store.samples(run_id)
+    last_step = samples["step"].max()
+    assert len(table_rows(page, "samples")) == samples.filter(pl.col("step") == last_step).height
+    names = [r[0] for r in table_rows(page, "artifacts")]
+    assert names == store.artifacts(run_id)["name"].to_list()
+    href = page.get_attribute("#artifacts a[download]", "href")
+    got = page.request.get(site["url"].rstrip("/") + "/" + href)
+    assert got.ok and len(got.body()) == store.artifacts(run_id)["bytes"][0]
+    shot(site, "run")
+    failed = site["ids"][3]
+    page.goto(site["url"] + f"#/run/{failed}")
+    page.wait_for_selector("#run-error")
+    assert "column 'nope'" in page.inner_text("#run-error")
+    assert page.inner_text("h1 .status") == "failed"
+    shot(site, "run-failed")
+    page.goto(site["url"] + "#/run/nosuchrun")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "no run 'nosuchrun'" in page.inner_text("#error")
+
+
+def test_three_runs_compared(site):
+    page, ids = site["page"], site["ids"][:3]
+    page.goto(site["url"] + "#/runs?status=finished&name=quickstart*")
+    page.wait_for_selector("#runs-table tbody tr")
+    for run_id in ids:
+        page.check(f"input.select[data-run='{run_id}']")
+    assert page.inner_text("#selected-count") == "3 selected"
+    page.click("#compare")
+    page.wait_for_selector("#compare-chart svg path.trace")
+    assert page.get_attribute("#compare-chart svg", "data-traces") == "3"
+    diff = {r[0] for r in table_rows(page, "param-diff")}
+    assert {"model.lr", "model.epochs"} <= diff and "model.features" not in diff
+    metrics = {r[0] for r in table_rows(page, "metric-compare")}
+    assert {"eval/accuracy", "eval/macro_f1", "train/loss"} <= metrics
+    assert "-  lr: 0.5" in page.inner_text("#spec-diff") and "+  lr: 0.1" in page.inner_text(
+        "#spec-diff"
+    )
+    page.select_option("#c-metric", "train/loss")
+    page.wait_for_function(
+        "() => document.querySelector('#compare-chart').innerText.includes('train/loss')"
+    )
+    page.check("#c-log")
+    page.select_option("#c-x", "t")
+    page.fill("#c-smooth", "0.6")
+    page.dispatch_event("#c-smooth", "input")
+    assert page.get_attribute("#compare-chart svg", "data-traces") == "3"
+    assert "seconds since start" in page.inner_text("#compare-chart")
+    shot(site, "compare")
+    page.click("text=Samples side by side")
+    page.wait_for_selector("#samples-table tbody tr")
+    header = page.inner_text("#samples-table thead")
+    assert header.count("mean correct") == 3
+    shot(site, "samples")
+
+
+def test_sql_box_reads_refuses_writes_and_downloads(site):
+    page = site["page"]
+    page.goto(site["url"] + "#/sql")
+    page.fill(
+        "#sql-text",
+        "SELECT name, status FROM runs WHERE name = 'quickstart-topics' ORDER BY status",
+    )
+    page.click("#sql-run")
+    page.wait_for_selector("#sql-grid tbody tr")
+    assert [r[1] for r in table_rows(page, "sql-grid")] == [
+        "failed",
+        "finished",
+        "finished",
+        "finished",
+    ]
+    csv = page.request.get(site["url"].rstrip("/") + "/" + page.get_attribute("#dl-csv", "href"))
+    assert csv.text().splitlines()[0] == "name,status" and len(csv.text().splitlines()) == 5
+    shot(site, "sql")
+    page.fill("#sql-text", "DROP TABLE runs")
+    page.click("#sql-run")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "queries are read-only: a DROP statement is refused" in page.inner_text("#error")
+
+
+def test_a_run_writing_while_the_page_polls_finishes_and_shows_live(site):
+    page, store = site["page"], Store(site["store"])
+    env = example_plugin_env(site["base"] / "example-plugin")
+    spec = site["base"] / "live.yaml"
+    spec.write_text(COUNTING.format(steps=40, delay=0.12))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "specrun.cli",
+            "run",
+            str(spec),
+            "--local",
+            "-q",
+            "--store",
+            str(site["store"]),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        page.goto(site["url"] + "#/runs?name=live-*")
+        page.wait_for_selector("#runs-table tbody tr .status.running")
+        shot(site, "runs-live")
+        page.click("#runs-table tbody tr:first-child td:nth-child(2) a")
+        selector = "#charts .chart-card[data-metric='error'] path.trace"
+        page.wait_for_selector(selector)
+        first = int(page.get_attribute(selector, "data-points"))
+        wait_until(
+            lambda: int(page.get_attribute(selector, "data-points") or 0) > first,
+            timeout=30,
+            what="the chart to gain points",
+        )
+        shot(site, "run-live")
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err[-2000:]  # the polling UI never blocked the writer
+        page.wait_for_selector("h1 .status.finished")  # without a reload
+        run_id = store.runs(name="live-*", last=1)["run_id"][0]
+        points = store.metrics(run_id, "error").height
+        wait_until(
+            lambda: page.get_attribute(selector, "data-points") == str(points), what="every point"
+        )
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_sweep_page_shows_trials_parallel_coordinates_and_stopped_trials(site):
+    page, store = site["page"], Store(site["store"])
+    out, err = site["sweep"].communicate(timeout=240)
+    assert site["sweep"].returncode == 0, err[-3000:]
+    sweep_id = store.query("SELECT sweep_id FROM sweeps")["sweep_id"][0]
+    trials = store.runs(sweep=sweep_id, last=0)
+    page.goto(site["url"] + "#/sweeps")
+    page.wait_for_selector("#sweeps-table tbody tr")
+    page.click(f"#sweeps-table a:has-text('{sweep_id}')")
+    page.wait_for_selector("#trials tbody tr")
+    assert len(table_rows(page, "trials")) == trials.height
+    axes = page.eval_on_selector_all("#parallel .pc-axis", "as => as.map(a => a.dataset.param)")
+    assert axes == ["model.features", "model.l2", "model.lr", "eval/accuracy"]
+    assert len(page.query_selector_all("#parallel path.pc-line")) == trials.height
+    assert len(page.query_selector_all("#importance .row")) == 3
+    page.wait_for_selector("#trial-curves svg path.trace")
+    assert page.get_attribute("#trial-curves svg", "data-traces") == str(trials.height)
+    stopped = trials.filter(pl.col("status") == "stopped").height
+    assert len(page.query_selector_all("#trial-curves .end-mark")) == stopped
+    shot(site, "sweep")
