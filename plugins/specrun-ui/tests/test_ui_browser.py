@@ -1,78 +1,37 @@
 """`specrun ui` in a real browser (Debian's chromium, driven by Playwright) over a store of
-real tiny runs and a short ASHA sweep: the page shows what the store holds, and a run that
-writes while the page polls finishes normally and appears without a reload.
+real tiny runs: the page shows what the store holds, and a run that writes while the
+page polls finishes normally and appears without a reload. The sweep page: test_ui_sweep.py.
 
 Screenshots of every page go to $SPECRUN_UI_SHOTS (default: the test's tmp dir)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import polars as pl
 import pytest
 from specrun.store.query import Store
 from ui_testkit import (
     COUNTING,
-    UiServer,
-    browser_or_skip,
-    example_plugin_env,
+    PLOT,
+    ExamplePlugin,
+    browsing,
     quickstart_runs,
-    sweep_command,
+    shot,
+    table_rows,
     wait_until,
 )
-
-TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     base = tmp_path_factory.mktemp("ui-browser")
     store = base / "s.duckdb"
-    shots = Path(os.environ.get("SPECRUN_UI_SHOTS") or base / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
-    pw, browser = browser_or_skip()
+    plugin = ExamplePlugin(base / "example-plugin")
     ids = quickstart_runs(store)
-    # The sweep (Ray) writes while the other tests browse; the sweep test waits for it.
-    sweep = subprocess.Popen(
-        sweep_command(store), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    server = UiServer(store)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        yield {
-            "store": store,
-            "ids": ids,
-            "url": server.url,
-            "page": page,
-            "shots": shots,
-            "sweep": sweep,
-            "base": base,
-            "errors": errors,
-        }
-    finally:
-        server.stop()
-        if sweep.poll() is None:
-            sweep.terminate()
-            sweep.wait(30)
-        browser.close()
-        pw.stop()
-    assert not errors, errors  # no script error on any page
-
-
-def shot(site, name: str) -> None:
-    site["page"].screenshot(path=str(site["shots"] / f"{name}.png"), full_page=True)
-
-
-def table_rows(page, table_id: str) -> list[list[str]]:
-    return page.eval_on_selector_all(
-        f"#{table_id} tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))"
-    )
+    with browsing(store, base) as site:
+        yield {**site, "ids": ids, "plugin": plugin}
 
 
 def test_runs_table_filters_sorts_and_opens_a_run(site):
@@ -151,6 +110,12 @@ def test_run_page_shows_metrics_spec_artifacts_samples_and_errors(site):
     got = page.request.get(site["url"].rstrip("/") + "/" + href)
     assert got.ok and len(got.body()) == store.artifacts(run_id)["bytes"][0]
     shot(site, "run")
+    page.goto(site["url"] + f"#/run/{site['ids'][0]}")
+    page.wait_for_selector(f".images img[alt='{PLOT}']")
+    width = page.eval_on_selector(
+        f".images img[alt='{PLOT}']", "img => img.complete && img.naturalWidth"
+    )
+    assert width == 480  # 8 inches at 60 dpi: the stored PNG, decoded by the browser
     failed = site["ids"][3]
     page.goto(site["url"] + f"#/run/{failed}")
     page.wait_for_selector("#run-error")
@@ -223,9 +188,9 @@ def test_sql_box_reads_refuses_writes_and_downloads(site):
 
 def test_a_run_writing_while_the_page_polls_finishes_and_shows_live(site):
     page, store = site["page"], Store(site["store"])
-    env = example_plugin_env(site["base"] / "example-plugin")
+    env = site["plugin"].env()
     spec = site["base"] / "live.yaml"
-    spec.write_text(COUNTING.format(steps=40, delay=0.12))
+    spec.write_text(COUNTING.format(steps=30, delay=0.1))
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -268,25 +233,3 @@ def test_a_run_writing_while_the_page_polls_finishes_and_shows_live(site):
     finally:
         if proc.poll() is None:
             proc.kill()
-
-
-def test_sweep_page_shows_trials_parallel_coordinates_and_stopped_trials(site):
-    page, store = site["page"], Store(site["store"])
-    out, err = site["sweep"].communicate(timeout=240)
-    assert site["sweep"].returncode == 0, err[-3000:]
-    sweep_id = store.query("SELECT sweep_id FROM sweeps")["sweep_id"][0]
-    trials = store.runs(sweep=sweep_id, last=0)
-    page.goto(site["url"] + "#/sweeps")
-    page.wait_for_selector("#sweeps-table tbody tr")
-    page.click(f"#sweeps-table a:has-text('{sweep_id}')")
-    page.wait_for_selector("#trials tbody tr")
-    assert len(table_rows(page, "trials")) == trials.height
-    axes = page.eval_on_selector_all("#parallel .pc-axis", "as => as.map(a => a.dataset.param)")
-    assert axes == ["model.features", "model.l2", "model.lr", "eval/accuracy"]
-    assert len(page.query_selector_all("#parallel path.pc-line")) == trials.height
-    assert len(page.query_selector_all("#importance .row")) == 3
-    page.wait_for_selector("#trial-curves svg path.trace")
-    assert page.get_attribute("#trial-curves svg", "data-traces") == str(trials.height)
-    stopped = trials.filter(pl.col("status") == "stopped").height
-    assert len(page.query_selector_all("#trial-curves .end-mark")) == stopped
-    shot(site, "sweep")

@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,10 +49,27 @@ def quickstart_runs(store: Path) -> list[str]:
     failed = specrun.run(str(QUICKSTART), [*TINY, "model.text=nope"], store=str(store), local=True)
     assert failed.status == "failed"
     ids.append(failed.run_id)
+    save_plot(store, ids[0])
     from specrun.store.connection import release_writes
 
     release_writes()  # the server subprocess reads the file from now on
     return ids
+
+
+PLOT = "plots/eval_accuracy.png"
+
+
+def save_plot(store: Path, run_id: str) -> None:
+    """A plot of the run's accuracy (core's `specrun plot` renderer) saved as an artifact the
+    way a plugin saves its confusion matrix or word cloud: the image the run page shows."""
+    from specrun.history.plot import render_png, series_with_labels
+    from specrun.store.query import Store
+    from specrun.store.writer import StoreWriter
+
+    png = render_png(
+        series_with_labels(Store(store), [run_id], "eval/accuracy"), "eval/accuracy", dpi=60
+    )
+    StoreWriter(store).save_artifact(run_id, PLOT, png, kind="plot")
 
 
 def sweep_command(store: Path) -> list[str]:
@@ -143,25 +162,60 @@ metrics: [{{kind: mean_abs_error}}]
 """
 
 
-def example_plugin_env(target: Path) -> dict[str, str]:
-    """core's example plugin (tests/example_plugin) installed for real into ``target``: its
-    ``counting`` model logs a step every ``delay_s``, a run that takes as long as we ask."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--target",
-            str(target),
-            str(ROOT / "tests" / "example_plugin"),
-        ],
-        check=True,
-    )
-    return dict(
-        os.environ, PYTHONPATH=os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")])
+class ExamplePlugin:
+    """core's example plugin (tests/example_plugin) pip-installed for real into ``target``,
+    in the background: its ``counting`` model logs a step every ``delay_s``, so a run takes
+    as long as a test asks. ``env()`` waits for the install."""
+
+    def __init__(self, target: Path):
+        self.target = target
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--no-index",
+                "--target",
+                str(target),
+                str(ROOT / "tests" / "example_plugin"),
+            ],
+        )
+
+    def env(self) -> dict[str, str]:
+        assert self.proc.wait(120) == 0, "pip could not install tests/example_plugin"
+        path = os.pathsep.join([str(self.target), os.environ.get("PYTHONPATH", "")])
+        return dict(os.environ, PYTHONPATH=path)
+
+
+@contextmanager
+def browsing(store: Path, base: Path) -> Iterator[dict]:
+    """`specrun ui` over ``store`` and a chromium page; no script error may occur on it."""
+    shots = Path(os.environ.get("SPECRUN_UI_SHOTS") or base / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    pw, browser = browser_or_skip()
+    server = UiServer(store)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield {"store": store, "url": server.url, "page": page, "shots": shots, "base": base}
+    finally:
+        server.stop()
+        browser.close()
+        pw.stop()
+    assert not errors, errors
+
+
+def shot(site: dict, name: str) -> None:
+    site["page"].screenshot(path=str(site["shots"] / f"{name}.png"), full_page=True)
+
+
+def table_rows(page, table_id: str) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        f"#{table_id} tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))"
     )

@@ -191,22 +191,25 @@ async function runPage(ref) {
       parts.push(section("Error", h("p", {class: "worse", id: "run-error"}, run.error || ""),
                          run.traceback ? h("pre", {class: "traceback", id: "traceback"}, run.traceback) : null));
     }
-    parts.push(section("Metrics", h("div", {class: "cards", id: "charts"}, chartsByMetric(s.curves))));
-    parts.push(section("Final and best", table(["metric", "final", "step", "best", "at step"], finalRows, {id: "final"})));
+    const none = what => h("p", {class: "muted"}, `no ${what} recorded`);
+    parts.push(section("Metrics", s.curves.length ? h("div", {class: "cards", id: "charts"}, chartsByMetric(s.curves)) : none("metrics")));
+    if (finalRows.length) parts.push(section("Final and best", table(["metric", "final", "step", "best", "at step"], finalRows, {id: "final"})));
     const images = artifacts.filter(a => a.image);
-    parts.push(section("Artifacts",
+    parts.push(section("Artifacts", artifacts.length ? null : none("artifacts"),
       images.length ? h("div", {class: "images"}, images.map(a => h("figure", {},
         h("img", {src: url(a), alt: a.name, loading: "lazy"}), h("figcaption", {}, a.name)))) : null,
-      table(["name", "kind", "bytes", "sha256", ""], artifacts.map(a => [a.name, a.kind || "", num(a.bytes),
+      artifacts.length ? table(["name", "kind", "bytes", "sha256", ""], artifacts.map(a => [a.name, a.kind || "", num(a.bytes),
         h("td", {class: "muted"}, (a.sha256 || "").slice(0, 12)),
-        h("a", {href: `${url(a)}?download=1`, download: a.name.split("/").pop()}, "download")]), {id: "artifacts"})));
+        h("a", {href: `${url(a)}?download=1`, download: a.name.split("/").pop()}, "download")]), {id: "artifacts"}) : null));
     if (d.samples.length) {
       parts.push(section(`Samples (${d.samples.length})`, table(["split", "idx", "input", "reference", "output"],
         d.samples.map(x => [x.split, num(x.idx), h("td", {class: "wrap"}, x.input ?? ""),
           h("td", {class: "wrap"}, x.reference ?? ""),
           h("td", {class: `wrap ${x.output === x.reference ? "better" : ""}`}, x.output ?? "")]), {id: "samples"})));
     }
-    parts.push(section("Params", table(["path", "value"], Object.entries(d.params).map(([k, v]) => [k, fmtVal(v)]), {id: "params"})));
+    const params = Object.entries(d.params);
+    parts.push(section("Params", h("details", {}, h("summary", {}, `${params.length} params of the resolved spec`),
+      table(["path", "value"], params.map(([k, v]) => [k, fmtVal(v)]), {id: "params"}))));
     parts.push(section("Spec",
       kv([["spec file", run.spec_path], ["spec hash", run.spec_hash], ["data fingerprint", run.data_fingerprint],
           ["seed", run.seed], ["overrides", (run.overrides || []).join("  ") || "none"], ["mode", run.mode]]),
@@ -317,7 +320,16 @@ function sqlPage(params) {
 
 /* ---------------------------------------------------------------- sweeps */
 async function sweepsPage() {
-  const d = await api("api/sweeps");
+  let last = "";
+  const load = async () => {
+    const d = await api("api/sweeps");
+    const key = JSON.stringify(d);
+    if (key !== last) { last = key; renderSweeps(d); }
+  };
+  await load();
+  poll(load);
+}
+function renderSweeps(d) {
   app().replaceChildren(h("h1", {}, "Sweeps"), d.sweeps.length ? table(
     ["sweep", "name", "status", "created", "metric", "trials", "best"],
     d.sweeps.map(s => [h("a", {href: `#/sweep/${s.sweep_id}`}, s.sweep_id), s.name, h("td", {}, status(s.status)),

@@ -80,6 +80,7 @@ function lineChart(container, traces, opts) {
     for (let e = Math.floor(Math.log10(y0)); e <= Math.ceil(Math.log10(y1)); e++) {
       for (const k of [1, 2, 5]) { const v = k * Math.pow(10, e); if (v >= y0 && v <= y1) yt.push(v); }
     }
+    if (yt.length < 2) yt = niceTicks(y0, y1, 4).filter(v => v > 0);  // a narrow range: plain ticks
   } else yt = niceTicks(y0, y1, 5);
   for (const v of yt) {
     svgEl("line", {class: "grid-line", x1: m.l, x2: W - m.r, y1: sy(v), y2: sy(v)}, svg);
