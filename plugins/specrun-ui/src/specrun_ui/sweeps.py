@@ -44,7 +44,7 @@ def sweep_page(store: Store, ref: str) -> dict[str, Any]:
                   f.value AS value, f.step AS step
            FROM runs r LEFT JOIN metrics_final f
              ON f.run_id = r.run_id AND f.split = ? AND f.name = ?
-           WHERE r.sweep_id = ? ORDER BY r.created_at, r.run_id""",
+           WHERE r.sweep_id = ? ORDER BY r.trial_index NULLS LAST, r.created_at, r.run_id""",
         [split, name, sweep_id],
     )
     ids = trials["run_id"].to_list()
@@ -77,7 +77,7 @@ def sweep_page(store: Store, ref: str) -> dict[str, Any]:
 
 
 def best_so_far(trials: list[dict[str, Any]], mode: str) -> list[dict[str, Any]]:
-    """The best value among the first k trials that have one, for each k, in start order."""
+    """The best value among the first k trials that have one, for each k, in trial order."""
     best = None
     out = []
     for t in trials:

@@ -155,7 +155,7 @@ function lineChart(container, traces, opts) {
 /* axes: [{name, values: [...per line], log?, categorical?}], lines colored by the last axis. */
 function parallelCoords(container, axes, opts) {
   opts = opts || {};
-  const W = opts.width || Math.max(520, axes.length * 150), H = opts.height || 300;
+  const W = opts.width || Math.max(520, Math.min(container.clientWidth - 24 || 900, axes.length * 260)), H = opts.height || 300;
   const m = {l: 70, r: 70, t: 26, b: 22};
   container.innerHTML = "";
   const svg = svgEl("svg", {class: "chart parallel", width: W, height: H, viewBox: `0 0 ${W} ${H}`}, container);
