@@ -217,6 +217,7 @@ def serve(store_path: str | None, host: str, port: int, token: str | None) -> No
         sock.bind((host, port))
     except OSError as exc:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)  # connections made as soon as the URL is printed wait in the backlog
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{bound}/" + (f"?token={token}" if token else "")
