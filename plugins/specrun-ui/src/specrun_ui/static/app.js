@@ -372,7 +372,7 @@ async function sweepPage(ref) {
           h("p", {class: "muted"}, "share of the metric's variance each param explains on its own"))),
         h("div", {}, section("Best so far", bestHolder))),
       section("Every trial's curve", curvesHolder,
-        h("p", {class: "muted"}, "× marks a trial the scheduler stopped early; dashed lines join a PBT copy to the run it copied")));
+        h("p", {class: "muted"}, "× marks a run the scheduler stopped (ASHA's early stop, or PBT replacing it with a copy); dashed lines join a PBT copy to the run it copied")));
     const logs = new Set(Object.entries(d.space_spec).filter(([, v]) => v && v.loguniform).map(([k]) => k));
     parallelCoords(pcHolder, [...space.map(p => ({name: p, values: trials.map(t => t.params[p] ?? null), log: logs.has(p)})),
                               {name: d.metric, values: trials.map(t => t.value)}], {titles: trials.map(label)});
@@ -384,7 +384,7 @@ async function sweepPage(ref) {
       const byRun = Object.fromEntries(s.curves.map(c => [c.run_id, c]));
       const traces = trials.filter(t => byRun[t.run_id]).map(t => {
         const c = byRun[t.run_id], tr = {label: label(t), x: c.step, y: c.value};
-        if (t.status === "stopped") tr.endMark = "stopped early";
+        if (t.status === "stopped") tr.endMark = t.error || "stopped by the scheduler";
         const parent = t.parent_in_sweep && byRun[t.parent_in_sweep];
         if (parent && c.step.length) {
           let i = parent.step.findLastIndex(x => x <= c.step[0]);
