@@ -181,3 +181,40 @@ def test_help_imports_no_web_stack():
         line.split()[:1] == ["ui"] for line in out.stdout.splitlines()
     )  # the command is listed
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_sentence_outputs_get_bleu_and_chrf_per_example(tmp_path):
+    """Translations (samples written as the engine writes them): sentence BLEU and chrF per
+    example equal sacrebleu's own, and the example where run B got worse comes first."""
+    sacrebleu = pytest.importorskip("sacrebleu")
+    from specrun.store.connection import release_writes
+    from specrun.store.writer import StoreWriter
+
+    path = tmp_path / "s.duckdb"
+    spec = specrun.load_spec(str(QUICKSTART), ["data.rows=200"])
+    writer = StoreWriter(path)
+    refs = ["the cat sat on the mat", "a dog runs in the park", "it is raining today"]
+    outputs = {
+        "nmta00000001": ["the cat sat on the mat", "a dog runs in a park", "it rains today"],
+        "nmtb00000002": ["the cat sat on the mat", "dog park", "it is raining today"],
+    }
+    for run_id, outs in outputs.items():
+        writer.create_run(run_id, spec, mode="local")
+        rows = [
+            {"input": f"source {i}", "reference": r, "output": o}
+            for i, (r, o) in enumerate(zip(refs, outs, strict=True))
+        ]
+        writer.log_samples(run_id, "eval", 1, rows)
+        writer.finish_run(run_id, "finished")
+    writer.flush()
+    release_writes()
+    client = TestClient(build_app(str(path)))
+    got = client.get("/api/samples", params={"runs": ",".join(outputs), "sort": "delta"}).json()
+    assert got["scores"] == ["exact", "bleu", "chrf"] and got["primary"] == "chrf"
+    chrf = sacrebleu.metrics.CHRF()
+    for row in got["rows"]:
+        for run_id, out in row["outputs"].items():
+            want = chrf.sentence_score(out, [row["reference"]]).score
+            assert row["scores"][run_id]["chrf"] == pytest.approx(want, abs=1e-3)
+    assert got["rows"][0]["input"] == "source 1" and got["rows"][0]["delta"] < 0  # "dog park"
+    assert got["rows"][-1]["input"] == "source 2" and got["rows"][-1]["delta"] > 0
