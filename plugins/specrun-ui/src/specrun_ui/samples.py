@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from specrun.history.refs import resolve_runs
 from specrun.history.samples import latest_samples
 from specrun.store.query import Store
 
 from .jsonable import plain
+from .views import run_ids
 
 
 def _sentence_scorers() -> dict[str, Any]:
@@ -37,7 +37,7 @@ def samples_page(
 ) -> dict[str, Any]:
     """Rows of input, reference and one output and score set per run. ``sort='delta'``
     puts first the examples where the last run scores worst against the first."""
-    ids = resolve_runs(store, refs)
+    ids = run_ids(store, refs)
     frame = latest_samples(store, ids, split)
     by_input: dict[tuple[str, str], dict[str, Any]] = {}
     for r in frame.iter_rows(named=True):

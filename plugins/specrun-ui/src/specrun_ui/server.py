@@ -99,11 +99,9 @@ def build_app(store_path: str | None, token: str | None = None) -> Starlette:
         ids = _ids(request)
         if not ids:
             raise UserError("name the runs: ?runs=ID,ID")
-        from specrun.history.refs import resolve_runs
-
         q = request.query_params
         points = int(q.get("max_points") or series.MAX_POINTS)
-        return {"curves": series.curves(store, resolve_runs(store, ids), q.get("metric"), points)}
+        return {"curves": series.curves(store, views.run_ids(store, ids), q.get("metric"), points)}
 
     def compare(request: Request) -> Any:
         ids = _ids(request)

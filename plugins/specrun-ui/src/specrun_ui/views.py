@@ -124,8 +124,22 @@ def run_page(store: Store, ref: str) -> dict[str, Any]:
     return data
 
 
+def run_ids(store: Store, refs: Sequence[str]) -> list[str]:
+    """``resolve_runs`` (prefixes, names, sweep ids), with full run ids, what the pages
+    send, looked up in one query: a chart of 50 runs does not pay for 100 lookups."""
+    exact = set(
+        store._q("SELECT run_id FROM runs WHERE list_contains(?, run_id)", [list(refs)])["run_id"]
+    )
+    out: list[str] = []
+    for ref in refs:
+        for run_id in [ref] if ref in exact else resolve_runs(store, [ref]):
+            if run_id not in out:
+                out.append(run_id)
+    return out
+
+
 def compare_page(store: Store, refs: Sequence[str]) -> dict[str, Any]:
-    ids = resolve_runs(store, refs)
+    ids = run_ids(store, refs)
     labels = run_labels(store, ids)
     diff = differing_params(store, ids)
     final = compare_metrics(store, ids)
