@@ -190,7 +190,7 @@ def test_a_run_writing_while_the_page_polls_finishes_and_shows_live(site):
     page, store = site["page"], Store(site["store"])
     env = site["plugin"].env()
     spec = site["base"] / "live.yaml"
-    spec.write_text(COUNTING.format(steps=30, delay=0.1))
+    spec.write_text(COUNTING.format(steps=80, delay=0.1))
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -211,6 +211,18 @@ def test_a_run_writing_while_the_page_polls_finishes_and_shows_live(site):
     try:
         page.goto(site["url"] + "#/runs?name=live-*")
         page.wait_for_selector("#runs-table tbody tr .status.running")
+        # the table follows the run: its step (and train/error, its only metric) move on
+        progress = "#runs-table tbody tr:first-child td:nth-child(6)"
+        page.wait_for_function(
+            "sel => /^step \\d+$/.test(document.querySelector(sel).innerText)", arg=progress
+        )
+        seen = page.inner_text(progress)
+        assert "train/error" in page.inner_text("#runs-table thead")
+        wait_until(
+            lambda: page.inner_text(progress) not in (seen, ""),
+            timeout=30,
+            what="the runs table to show a later step",
+        )
         shot(site, "runs-live")
         page.click("#runs-table tbody tr:first-child td:nth-child(2) a")
         selector = "#charts .chart-card[data-metric='error'] path.trace"

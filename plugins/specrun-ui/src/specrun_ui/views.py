@@ -40,8 +40,10 @@ def runs_page(store: Store, query: dict[str, Any]) -> dict[str, Any]:
     extra = [c for c in query.get("cols", []) if c.strip()]
     metric_cols = [c for c in extra if "/" in c]
     param_cols = [c for c in extra if "/" not in c]
-    finals = _finals(store, ids)
-    keys = sorted({k for m in finals.values() for k in m if k.split("/", 1)[0] in HEADLINE_SPLITS})
+    finals, steps = _finals(store, ids)
+    every = sorted({k for m in finals.values() for k in m})
+    # eval and test metrics are the headline; a page of runs that have none shows the others
+    keys = [k for k in every if k.split("/", 1)[0] in HEADLINE_SPLITS] or every
     headline = [k for k in keys if k not in metric_cols][:MAX_HEADLINE]
     differing: list[str] = []
     if len(ids) > 1:
@@ -54,6 +56,7 @@ def runs_page(store: Store, query: dict[str, Any]) -> dict[str, Any]:
         run_id = row["run_id"]
         item = plain(row)
         item["metrics"] = finals.get(run_id, {})
+        item["step"] = steps.get(run_id)
         item["params"] = values.get(run_id, {})
         out.append(item)
     return {
@@ -67,18 +70,21 @@ def runs_page(store: Store, query: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _finals(store: Store, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def _finals(store: Store, ids: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """Each run's final metrics by 'split/name', and its newest step (a running run's progress)."""
     if not ids:
-        return {}
+        return {}, {}
     frame = store._q(
-        "SELECT run_id, split || '/' || name AS key, value FROM metrics_final"
+        "SELECT run_id, split || '/' || name AS key, value, step FROM metrics_final"
         " WHERE list_contains(?, run_id)",
         [list(ids)],
     )
     out: dict[str, dict[str, Any]] = {}
+    steps: dict[str, int] = {}
     for r in frame.iter_rows(named=True):
         out.setdefault(r["run_id"], {})[r["key"]] = plain(r["value"])
-    return out
+        steps[r["run_id"]] = max(steps.get(r["run_id"], r["step"]), r["step"])
+    return out, steps
 
 
 def _param_values(

@@ -128,7 +128,8 @@ async function runsPage(params) {
       const box = h("input", {type: "checkbox", class: "select", "data-run": r.run_id, checked: selected.has(r.run_id)});
       box.addEventListener("change", () => { box.checked ? selected.add(r.run_id) : selected.delete(r.run_id); syncButtons(); });
       return [h("td", {}, box), h("td", {}, runLink(r.run_id, r.name)), h("td", {class: "muted"}, r.run_id),
-              h("td", {}, status(r.status)), fmtTime(r.created_at), fmtDur(r.duration_s),
+              h("td", {}, status(r.status)), fmtTime(r.created_at),
+              r.status === "running" ? h("td", {class: "muted"}, r.step === null || r.step === undefined ? "starting" : `step ${r.step}`) : fmtDur(r.duration_s),
               h("td", {}, (r.tags || []).map(t => h("span", {class: "tag"}, t))),
               ...data.param_columns.map(p => num(r.params[p])),
               ...mcols.map(m => num(m === sortCol && r[m] !== undefined ? r[m] : r.metrics[m]))];
@@ -168,8 +169,8 @@ async function runPage(ref) {
   app().replaceChildren(holder);
   let lastStep = null, lastStatus = null;
   const load = async () => {
-    const [d, s] = await Promise.all([api(`api/runs/${encodeURIComponent(ref)}`),
-                                      api(`api/series?runs=${encodeURIComponent(ref)}`)]);
+    const d = await api(`api/runs/${encodeURIComponent(ref)}`);
+    const s = await api(`api/series?runs=${d.run.run_id}`);
     if (d.progress.points === lastStep && d.run.status === lastStatus) return;
     lastStep = d.progress.points; lastStatus = d.run.status;
     showError("");
