@@ -89,7 +89,9 @@ def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
         else:
             from .environment import gpu_names
 
-            ray.init(num_cpus=os.cpu_count() or 1, num_gpus=len(gpu_names()), **kwargs)
+            # "local": a Ray of our own even where `ray start` left a cluster on this machine
+            # (without it ray.init joins that cluster and refuses num_cpus)
+            ray.init(address="local", num_cpus=os.cpu_count() or 1, num_gpus=len(gpu_names()), **kwargs)
     except ConnectionError as exc:
         raise UserError(f"cannot reach the Ray cluster at {address}: {exc}") from None
     try:
