@@ -20,7 +20,15 @@ def site(tmp_path_factory):
         sweep_command(store), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        wait_until(store.exists, timeout=120, what="the sweep to create its store")
+        wait_until(
+            lambda: store.exists() or sweep.poll() is not None,
+            timeout=120,
+            what="the sweep to create its store",
+        )
+        if not store.exists():
+            raise AssertionError(
+                f"the sweep exited {sweep.returncode}: {sweep.stderr.read()[-3000:]}"
+            )
         with browsing(store, base) as site:
             yield {**site, "sweep": sweep}
     finally:
@@ -55,7 +63,7 @@ def test_sweep_page_shows_trials_parallel_coordinates_and_stopped_trials(site):
     assert len(page.query_selector_all("#parallel path.pc-line")) == trials.height
 
     assert len(page.query_selector_all("#importance .row")) == 3
-    page.wait_for_selector("#trial-curves svg path.trace")
+    page.wait_for_selector("#trial-curves svg path.trace", state="attached")  # 1 point: no box
     assert page.get_attribute("#trial-curves svg", "data-traces") == str(trials.height)
     assert len(page.query_selector_all("#trial-curves .end-mark")) == stopped
     best = store.query(f"SELECT best_value FROM sweeps WHERE sweep_id = '{sweep_id}'")[
