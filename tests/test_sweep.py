@@ -37,6 +37,7 @@ def ray_local():
     import ray
 
     ray.init(
+        address="local",  # our own, even where `ray start` left a cluster on the machine
         num_cpus=2,
         num_gpus=1,
         include_dashboard=False,
