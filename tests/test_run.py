@@ -40,7 +40,7 @@ def test_quickstart_learns_and_is_recorded(tmp_path):
     assert ints["value_int"][0] == 3
 
     arts = store.artifacts(result.run_id)
-    assert set(arts["name"]) == {"model/bow_softmax.npz", "model/params.json"}
+    assert set(arts["name"]) == {"model/bow_softmax.npz", "model/params.json", "model/specrun_model.json"}
     for row in arts.iter_rows(named=True):
         data = (store.artifact_root / row["path"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == row["sha256"] and len(data) == row["bytes"]

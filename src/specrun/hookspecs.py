@@ -51,5 +51,11 @@ def run_finished(run: Any, status: str, error: str | None) -> None:
 
 
 @hookspec(firstresult=True)
-def load_model(run: Any, artifact_dir: Any) -> Any:
-    """Load the trained model of ``run`` from its artifacts, or return None if not yours."""
+def load_model(run: Any, artifact_dir: Any, kind: str | None, card: dict[str, Any]) -> Any:
+    """Load the trained model of ``run`` from its artifacts (a folder).
+
+    ``specrun.load_model`` calls only the plugin that registered the run's model ``kind``
+    (read from the model card core saved beside the model, ``card``, or from the stored spec
+    for older runs); take the arguments you need (``def load_model(kind, artifact_dir)`` is a
+    valid implementation). Return None when the run saved no model you can load. A kind no
+    installed plugin registers is offered to every plugin: there, return None if not yours."""

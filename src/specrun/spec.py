@@ -438,6 +438,7 @@ def validate(data: dict[str, Any], loc: _Located, spec_path: Path) -> tuple[dict
             if got:
                 components[section] = got
                 resolved[section] = {"kind": got[0].kind, **got[1].model_dump(mode="json")}
+    _check_pairing(data, loc, issues)
     if issues or frame is None:
         raise SpecError(_dedupe(issues))
     out = frame.model_dump(mode="json", exclude={"data", "augment", "model", "trainer", "metrics"})
@@ -448,6 +449,33 @@ def validate(data: dict[str, Any], loc: _Located, spec_path: Path) -> tuple[dict
     if issues:
         raise SpecError(issues)
     return out, components
+
+
+def _check_pairing(data: dict[str, Any], loc: _Located, issues: list[SpecIssue]) -> None:
+    """A model that needs a trainer has one, and the trainer says it can train that model
+    (checked on the kinds alone, so a spec with wrong params hears of this too)."""
+    from .plugins import get_registry
+
+    registry = get_registry()
+
+    def component(section: str) -> Component | None:
+        raw = data.get(section)
+        kind = raw.get("kind") if isinstance(raw, dict) else None
+        return registry.components.get((section, kind)) if isinstance(kind, str) else None
+
+    model, trainer = component("model"), component("trainer")
+    if model is None or (trainer is None and data.get("trainer") is not None):
+        return  # an unknown kind, reported already
+    fitting = sorted(c.kind for (section, _), c in registry.components.items()
+                     if section == "trainer" and model.kind in c.trains)
+    if trainer is None and model.needs_trainer:
+        choice = f"; trainers that train it: {', '.join(fitting)}" if fitting else ""
+        issues.append(loc.issue(("model", "kind"), f"model kind {model.kind!r} needs a trainer: section "
+                                f"(it does not train itself){choice}"))
+    elif trainer is not None and trainer.trains and model.kind not in trainer.trains:
+        choice = f" (trainers of {model.kind!r}: {', '.join(fitting)})" if fitting else ""
+        issues.append(loc.issue(("trainer", "kind"), f"trainer kind {trainer.kind!r} cannot train model kind "
+                                f"{model.kind!r}: it trains {', '.join(trainer.trains)}{choice}"))
 
 
 def _dedupe(issues: list[SpecIssue]) -> list[SpecIssue]:

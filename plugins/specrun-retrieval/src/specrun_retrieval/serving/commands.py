@@ -19,7 +19,7 @@ def open_bot(run_ref: str, store: str | None) -> Any:
     import specrun
     from specrun import UserError
 
-    from ..plugin import MODEL_KINDS, model_kind
+    from ..kinds import MODEL_KINDS, model_kind
 
     row = specrun.open_store(store).run(run_ref)
     kind = model_kind(row)
