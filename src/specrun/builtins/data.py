@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from ..components import Params
 from ..context import Dataset
-from ..errors import DataError
+from ..errors import DataError, names
 from ..types import ExistingFile
 from .splits import SplitSpec, split_frame
 
@@ -64,12 +64,12 @@ def finish_table(df: Any, params: Any, seed: int, where: str) -> Dataset:
     """Rename, check required columns, limit and split: shared by the table kinds."""
     missing = [c for c in params.columns if c not in df.columns]
     if missing:
-        raise DataError(f"{where}: columns {missing} named in `columns:` are not in the data (it has: {', '.join(df.columns)})")
+        raise DataError(f"{where}: columns {missing} named in `columns:` are not in the data (it has: {names(df.columns)})")
     if params.columns:
         df = df.rename(params.columns)
     absent = [c for c in params.require if c not in df.columns]
     if absent:
-        raise DataError(f"{where}: required column(s) {', '.join(absent)} missing (it has: {', '.join(df.columns)})")
+        raise DataError(f"{where}: required column(s) {', '.join(absent)} missing (it has: {names(df.columns)})")
     if params.limit:
         df = df.head(params.limit)
     if df.height == 0:

@@ -110,9 +110,12 @@ def to_polars(cursor: Any) -> Any:
     return pl.from_arrow(cursor.to_arrow_table())
 
 
+# The list of runs cuts each error to its first ERROR_CHARS characters in SQL: a run's error
+# can be 200 MB (a one-line CSV echoed), and `specrun runs` must not read it.
+ERROR_CHARS = 1_000
 RUN_LIST_COLUMNS = ", ".join(
-    c for c in ("run_id", "name", "status", "created_at", "duration_s", "seed", "spec_hash",
-                          "sweep_id", "parent_id", "tags", "error")
+    [*("run_id", "name", "status", "created_at", "duration_s", "seed", "spec_hash", "sweep_id", "parent_id",
+       "tags"), f"CASE WHEN length(error) > {ERROR_CHARS} THEN left(error, {ERROR_CHARS}) || '…' ELSE error END AS error"]
 )
 SMALL_RESULT = 256  # rows: below this, building the frame from Python rows beats Arrow
 
