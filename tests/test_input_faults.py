@@ -172,3 +172,40 @@ def test_binary_file_says_not_utf8_with_its_line(specdir):
     bad.write_bytes(b"name: x\ndescription: ok\n\xff\xfe secret\n")
     msg = messages(bad)
     assert f"{bad}:3: <spec>: not UTF-8 text" in msg and "secret" not in msg
+
+
+# --------------------------------------- small ones: columns checked against the header
+
+
+def test_validate_reads_the_header_for_named_columns(specdir):
+    spec = write_spec(specdir, "name: c\ndata:\n  kind: table\n  path: data.csv\n"
+                               "  require: [label, lable2]\n  split: {stratify: labl}\n"
+                               "model: {kind: bow_softmax, text: txt}\ncv: {stratify: nope}\n")
+    rc, out, _ = validate_cli(str(spec), cwd=specdir)
+    assert rc == 2 and "Traceback" not in out
+    assert f"{spec.name}:5:20: data.require[1]: column 'lable2' is not in" in out
+    assert f"{spec.name}:6:11: data.split.stratify: column 'labl' is not in" in out
+    assert f"{spec.name}:7:28: model.text: column 'txt' is not in" in out and 'did you mean "text"' in out
+    assert f"{spec.name}:8:" in out and "cv.stratify" in out
+    # renamed columns count by their new names; an augment may add columns, so text is not checked
+    ok = write_spec(specdir, "name: c\ndata: {kind: table, path: data.csv, columns: {text: body},"
+                             " require: [body], split: {stratify: label}}\nmodel: {kind: bow_softmax, text: body}\n",
+                    "ok.yaml")
+    assert load_spec(ok).name == "c"
+
+
+def test_invalid_utf8_in_data_is_reported_with_its_line(specdir):
+    from specrun.builtins.data import first_bad_utf8, read_table
+    from specrun.errors import DataError
+
+    bad = specdir / "bad.csv"
+    bad.write_bytes(b"text,label\n" + b"ok,a\n" * 1000 + b"\xff\xfebad,b\n")
+    with pytest.raises(DataError) as info:
+        read_table(bad)
+    assert f"{bad}:1002: not UTF-8 text" in str(info.value)
+    assert first_bad_utf8(bad, chunk=7) == first_bad_utf8(bad)  # across chunk edges too
+    head = specdir / "head.csv"
+    head.write_bytes(b"te\xffxt,label\na,b\n")
+    spec = write_spec(specdir, "name: c\ndata: {kind: table, path: head.csv}\nmodel: {kind: bow_softmax}\n")
+    msg = messages(spec)
+    assert "data.path" in msg and f"{head}:1: not UTF-8 text" in msg

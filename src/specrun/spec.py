@@ -462,9 +462,44 @@ def validate(data: dict[str, Any], loc: _Located, spec_path: Path) -> tuple[dict
     if out.get("trainer") is None:
         out.pop("trainer", None)
     _check_sweep(out, loc, issues)
+    _check_columns(out, components, loc, issues)
     if issues:
         raise SpecError(issues)
     return out, components
+
+
+def _check_columns(data: dict[str, Any], components: dict[str, Any], loc: _Located,
+                   issues: list[SpecIssue]) -> None:
+    """Columns the spec names that the data file does not have, found at validate time: a
+    data kind whose params can tell its columns cheaply (``known_columns()``, the table
+    kind reads its header) lets `validate` catch what used to fail only once the run began."""
+    from .errors import UserError, names
+
+    got = components.get("data")
+    known = getattr(got[1], "known_columns", None) if got else None
+    if known is None:
+        return
+    try:
+        cols = known()
+    except UserError as exc:
+        issues.append(loc.issue(("data", "path"), str(exc)))
+        return
+    if cols is None:
+        return
+    have = set(cols)
+    where = f"{data['data'].get('path', 'the data')}"
+    named: list[tuple[PathKey, Any]] = []
+    named += [(("data", "require", i), c) for i, c in enumerate(data["data"].get("require") or [])]
+    split = data["data"].get("split") or {}
+    named += [(("data", "split", k), split.get(k)) for k in ("stratify", "column")]
+    named.append((("cv", "stratify"), (data.get("cv") or {}).get("stratify")))
+    model = data.get("model") or {}
+    if not data.get("augment") and isinstance(model.get("text"), str):  # augments may add columns
+        named.append((("model", "text"), model["text"]))
+    for path, col in named:
+        if isinstance(col, str) and col not in have:
+            issues.append(loc.issue(path, f"column {col!r} is not in {where}{did_you_mean(col, cols)} "
+                                          f"(it has: {names(cols)})"))
 
 
 def _dedupe(issues: list[SpecIssue]) -> list[SpecIssue]:
