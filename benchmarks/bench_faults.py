@@ -94,8 +94,36 @@ def measure(argv: list[str], cwd: Path, limit_s: float, limit_mb: int) -> dict[s
             "chars": len(text), "first": text.strip().splitlines()[0][:200] if text.strip() else ""}
 
 
+def in_process(argv: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Seconds and peak traced MB of load_spec alone (no interpreter start-up), and its error."""
+    import tracemalloc
+
+    from specrun.errors import UserError
+    from specrun.spec import load_spec
+
+    path, overrides = argv[0], [a for a in argv[2::2]]
+    old = Path.cwd()
+    os.chdir(cwd)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        load_spec(path, overrides)
+        message = "ok"
+    except UserError as exc:
+        message = str(exc).splitlines()[0]
+    finally:
+        took = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        os.chdir(old)
+    return took, peak, message
+
+
 def main() -> None:
-    args = parser(__doc__).parse_args()
+    ap = parser(__doc__)
+    ap.add_argument("--no-in-process", action="store_true",
+                    help="only the subprocess measurements (for a specrun without the bounds)")
+    args = ap.parse_args()
     results = Results("faults", args)
     limit_s = 10.0 if args.smoke else 60.0
     limit_mb = 2048 if args.smoke else 4096
@@ -108,6 +136,10 @@ def main() -> None:
             results.add(f"validate: {name} (wall)", rec["wall_s"], unit="s", sizes={"limit_s": limit_s}, **extra)
             results.add(f"validate: {name} (cpu)", rec["cpu_s"], unit="s", **extra)
             results.add(f"validate: {name} (peak RSS)", rec["rss_mb"], unit="MB", sizes={"limit_mb": limit_mb}, **extra)
+            if not args.no_in_process:
+                took, peak, _msg = in_process(argv, tmp)
+                results.add(f"load_spec: {name} (in process)", took, unit="s")
+                results.add(f"load_spec: {name} (traced peak)", peak, unit="MB")
             print(f"{name}: rc={rec['rc']} wall {rec['wall_s']:.2f}s cpu {rec['cpu_s']:.2f}s "
                   f"{rec['rss_mb']:.0f}MB lines={rec['lines']} {rec['first'][:100]!r}", flush=True)
     results.finish()
