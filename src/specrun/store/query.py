@@ -29,8 +29,10 @@ from .connection import (
 # statement can open a file, an extension or a database (COPY TO, EXPORT, ATTACH, INSTALL,
 # LOAD of a file, read_csv('/etc/passwd')), and the configuration is locked, so that no
 # SET or PRAGMA can give that back. What is left is SQL over the store's own tables.
-SANDBOX_CONFIG: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-SANDBOX_SETUP = ("SET temp_directory = ''",  # nothing spills to disk: a big query fails instead
+SANDBOX_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False, "autoload_known_extensions": False}
+SANDBOX_SETUP = ("SET enable_progress_bar = false",  # a long query would draw one on stdout
+                 "SET temp_directory = ''",  # nothing spills to disk: a big query fails instead
                  "SET enable_external_access = false", "SET lock_configuration = true")
 _REFUSED = ("read-only mode", "file system operations are disabled", "configuration has been locked",
             "Permission Error")
