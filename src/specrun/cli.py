@@ -215,7 +215,9 @@ def query(sql: str, fmt: str, out: str | None, timeout: float, store: str | None
 
     df = open_store(store).query(sql, timeout=timeout)
     if fmt == "csv":
-        click.echo(df.write_csv(), nl=False)
+        from .store.query import flat_for_csv
+
+        click.echo(flat_for_csv(df).write_csv(), nl=False)
     elif fmt == "json":
         click.echo(json.dumps(df.to_dicts(), default=str, ensure_ascii=False, indent=1))
     elif fmt == "parquet":

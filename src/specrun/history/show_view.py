@@ -26,11 +26,13 @@ def show_view(details: RunDetails, flat_params: bool = False) -> list[Any]:
         out.append(frame_table(details.params, "params", ["path", "type", "value"]))
     else:
         out.append("[bold]resolved spec[/bold] [dim](--params for the flat typed params)[/dim]")
-        out.append(
-            Syntax(
-                details.spec_yaml.rstrip(), "yaml", theme="ansi_dark", background_color="default"
+        if run.get("spec_resolved") is None and run.get("spec_resolved_chars"):
+            out.append(f"[dim]{run['spec_resolved_chars']:,} characters: too long to show here "
+                       "(specrun show --json)[/dim]")
+        else:
+            out.append(
+                Syntax(_short_yaml(details), "yaml", theme="ansi_dark", background_color="default")
             )
-        )
     out.append(_metrics(details))
     env = details.environment
     if env:
@@ -57,6 +59,27 @@ def show_view(details: RunDetails, flat_params: bool = False) -> list[Any]:
         labels = ", ".join(_rerun_label(details, r) for r in details.children)
         out.append(f"reruns of this run: {labels}")
     return out
+
+
+def _short_yaml(details: RunDetails, limit: int = 500) -> str:
+    """The resolved spec as YAML, each long string cut to ``limit`` characters."""
+    import json
+
+    from .compare import canonical_yaml
+
+    def cut(v: Any) -> Any:
+        if isinstance(v, str) and len(v) > limit:
+            return v[:limit] + f"… ({len(v) - limit:,} more characters)"
+        if isinstance(v, dict):
+            return {k: cut(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [cut(x) for x in v]
+        return v
+
+    spec = details.run.get("spec_resolved")
+    if not spec:
+        return ""
+    return canonical_yaml(json.dumps(cut(json.loads(spec)))).rstrip()
 
 
 def _summary(details: RunDetails) -> Any:
