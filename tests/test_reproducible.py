@@ -92,6 +92,8 @@ SPECS: dict[str, list[str]] = {
     "specs/topics_lda.yaml": ["sweep=null", "model.passes=2", "model.iterations=20", "model.num_topics=4",
                               "model.ldavis=false"],
     "specs/sentiment_logreg.yaml": [],
+    # a real kernel in a Ray actor, then in-process: the same metrics and notebook bytes
+    "plugins/specrun-notebook/specs/notebook_topics.yaml": ["data.rows=200", "model.parameters.epochs=2"],
 }
 # Specs that need other runs in the store first (an ensemble of stored models).
 NEEDS = {
