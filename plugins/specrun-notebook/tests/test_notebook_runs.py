@@ -49,13 +49,14 @@ def notebook(path: Path, *sources: str, parameters: str = "x = 1") -> Path:
     return path
 
 
-def spec(path: Path, nb: Path, parameters: dict | None = None) -> Path:
+def spec(path: Path, nb: Path, parameters: dict | None = None, kernel: str | None = None) -> Path:
     path.write_text(
         "name: nb-test\nseed: 3\n"
         "data: {kind: generated_topics, rows: 120, split: {eval: 0.25}}\n"
         f"model:\n  kind: notebook\n  path: {nb.name}\n"
         f"  parameters: {json.dumps(parameters or {})}\n"
-        "metrics: [{kind: accuracy}]\n",
+        + (f"  kernel: {kernel}\n" if kernel else "")
+        + "metrics: [{kind: accuracy}]\n",
         encoding="utf-8",
     )
     return path
@@ -106,6 +107,13 @@ def test_the_shipped_notebook_trains_and_logs_through_the_api(tmp_path):
     )
     html = _artifact_path(store, html_row).read_text()
     assert html.lstrip().lower().startswith("<!doctype html") and "epoch 3: loss" in html
+
+    from specrun.history.report import build_report
+
+    report = build_report(st, [result.run_id])
+    frame = report[report.index("<iframe sandbox") :]
+    assert 'title="notebook/topics_numpy.html"' in frame[:200]
+    assert "epoch 3: loss" in frame[: frame.index("</iframe>")]  # the notebook, in the report
 
 
 def test_a_cell_that_raises_fails_the_run_with_that_cells_error(tmp_path):
@@ -168,3 +176,20 @@ def test_bad_notebook_settings_are_one_clear_error(tmp_path, case, expected):
     assert "Traceback" not in out
     line = next(ln for ln in out.splitlines() if "error:" in ln)
     assert line.split(":")[2].strip().isdigit()  # file:line:column
+
+
+def test_a_kernel_that_is_not_installed_is_a_clear_error(tmp_path):
+    nb = notebook(tmp_path / "nb.ipynb", "y = x + 1")
+    spec_path = spec(tmp_path / "k.yaml", nb, kernel="no-such-kernel")
+    proc = run_cli(
+        "run",
+        str(spec_path),
+        "--local",
+        "--store",
+        str(tmp_path / "s.duckdb"),
+        env=cli_env(tmp_path),
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 2, out
+    assert "model.kernel: no Jupyter kernel named 'no-such-kernel'; installed:" in out
+    assert "Traceback" not in out

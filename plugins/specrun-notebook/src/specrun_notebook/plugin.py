@@ -31,7 +31,7 @@ class NotebookParams(Params):
         "run's temp dir, the user's Jupyter config untouched)",
     )
     cell_timeout: float | None = Field(600, gt=0, description="seconds a cell may run")
-    start_timeout: float = Field(60, gt=0, description="seconds the kernel may take to start")
+    start_timeout: float = Field(120, gt=0, description="seconds the kernel may take to start")
     html: bool = Field(True, description="also store the executed notebook as HTML (nbconvert)")
 
     @field_validator("path")

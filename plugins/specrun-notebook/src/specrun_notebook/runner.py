@@ -167,12 +167,20 @@ def _run_error(exc: Exception, notebook: Path, output: Path) -> Exception:
             f"notebook/{name}"
         )
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    if type(exc).__name__ in (
-        "NoSuchKernel",
-        "DeadKernelError",
-        "CellTimeoutError",
-        "TimeoutError",
-    ):
+    if "Kernel didn't respond" in first:  # nbclient's RuntimeError for a slow start
+        return UserError(
+            f"notebook {name}: the kernel did not start in time ({first}); a busy machine may "
+            "need a larger model.start_timeout"
+        )
+    if type(exc).__name__ == "NoSuchKernel":
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        known = sorted(KernelSpecManager().find_kernel_specs())
+        return UserError(
+            f"notebook {name}: model.kernel: no Jupyter kernel named {exc.args[0]!r}; "
+            f"installed: {', '.join(known) or 'none'} (leave kernel unset to use this Python)"
+        )
+    if type(exc).__name__ in ("DeadKernelError", "CellTimeoutError"):
         return UserError(f"notebook {name}: {type(exc).__name__}: {first}")
     return exc
 
