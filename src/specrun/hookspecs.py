@@ -53,3 +53,16 @@ def run_finished(run: Any, status: str, error: str | None) -> None:
 @hookspec(firstresult=True)
 def load_model(run: Any, artifact_dir: Any) -> Any:
     """Load the trained model of ``run`` from its artifacts, or return None if not yours."""
+
+
+# -- provenance of a run's inputs (issue 19: DVC) ------------------------------------------------
+
+
+@hookspec
+def collect_provenance(run: Any) -> dict[str, Any] | None:
+    """Facts about where a run's inputs come from, gathered on the driver before it starts
+    (``run`` is a ``RunInfo``; its resolved spec names the files). Return ``{section: value}``
+    (JSON-able, e.g. ``{"dvc": {...}}``) or None; core stores the merged dict in
+    ``environment.provenance`` and ``specrun show`` prints it. Strings in a section's
+    ``"warnings"`` list are printed as warnings when the run starts. An exception here is a
+    warning too: provenance never stops a run."""
