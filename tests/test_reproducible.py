@@ -94,6 +94,8 @@ SPECS: dict[str, list[str]] = {
     "specs/topics_lda.yaml": ["sweep=null", "data.corpus=[kolaw]", "model.passes=2", "model.iterations=20",
                               "model.num_topics=4", "model.ldavis=false"],
     "specs/sentiment_logreg.yaml": [],
+    # a real kernel in a Ray actor, then in-process: the same metrics and notebook bytes
+    "plugins/specrun-notebook/specs/notebook_topics.yaml": ["data.rows=200", "model.parameters.epochs=2"],
 }
 # One spec per plugin whose first run is a Ray actor (the default mode): the environment a
 # worker gets (hash seed, threads, offline settings) is the same for every spec of a plugin.

@@ -49,6 +49,7 @@ class RunDetails:
         if self.environment is not None:
             env = {k: _plain(v) for k, v in self.environment.items() if k != "run_id"}
             env["packages"] = _loads(self.environment.get("packages"))
+            env["provenance"] = _loads(self.environment.get("provenance"))
         return {
             "run": run,
             "params": {r["path"]: _loads(r["value"]) for r in self.params.iter_rows(named=True)},

@@ -40,6 +40,7 @@ def show_view(details: RunDetails, flat_params: bool = False) -> list[Any]:
         for key in ("python", "platform", "host", "cpu_count", "gpus", "git_commit", "git_dirty"):
             table.add_row(key, cell(env.get(key)))
         out.append(table)
+        out.extend(_provenance(env.get("provenance"), details.run.get("data_fingerprint")))
     if details.artifacts.height:
         out.append(
             frame_table(
@@ -156,3 +157,34 @@ def _metrics(details: RunDetails) -> Any:
     if not details.final.height:
         table.add_row("–", "[dim]no metric logged yet[/dim]", "", "", "", "")
     return table
+
+
+def _provenance(raw: Any, fingerprint: Any) -> list[Any]:
+    """What plugins recorded about the run's inputs (collect_provenance): one table per
+    section, one row per file, the run's data fingerprint in the title for comparison."""
+    import json
+
+    from rich.table import Table
+
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    out: list[Any] = []
+    for section, value in (data or {}).items():
+        if not isinstance(value, dict):
+            continue
+        title = f"provenance: {section}"
+        if fingerprint:
+            title += f" (data fingerprint {str(fingerprint)[:16]})"
+        table = Table(title=title, title_justify="left")
+        files = value.get("files") or []
+        columns = list(dict.fromkeys(k for f in files for k in f))
+        for c in columns:
+            table.add_column(c)
+        for f in files:
+            table.add_row(*[cell(f.get(c)) for c in columns])
+        out.append(table)
+        extra = {k: v for k, v in value.items() if k not in ("files", "warnings")}
+        if extra:
+            out.append("  " + ", ".join(f"{k}: {cell(v)}" for k, v in extra.items()))
+        for w in value.get("warnings") or []:
+            out.append(f"[yellow]warning:[/yellow] {cell(w)}")
+    return out

@@ -94,7 +94,7 @@ def default_db_url(store: str | None, run_id: str) -> str:
     default=None,
     metavar="URL",
     help="SQLAlchemy URL of the chatbot database: sqlite:///bot.sqlite, "
-    "postgresql+psycopg2://user@host/db, mysql+pymysql://... "
+    "postgresql+psycopg2://user@host/db, mysql+pymysql://user@host/db?charset=utf8mb4 "
     "(default: chatbot-RUN.sqlite beside the store)",
 )
 @click.option(
