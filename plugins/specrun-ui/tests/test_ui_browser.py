@@ -183,7 +183,7 @@ def test_sql_box_reads_refuses_writes_and_downloads(site):
     page.fill("#sql-text", "DROP TABLE runs")
     page.click("#sql-run")
     page.wait_for_selector("#error:not([hidden])")
-    assert "queries are read-only: a DROP statement is refused" in page.inner_text("#error")
+    assert "queries are read-only" in page.inner_text("#error")  # `specrun query`'s sandbox
 
 
 def test_a_run_writing_while_the_page_polls_finishes_and_shows_live(site):
