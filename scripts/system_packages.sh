@@ -12,8 +12,12 @@ PACKAGES=(
   "fonts-nanum|fc-list 2>/dev/null | grep -qi nanum || [ -d /usr/share/fonts/truetype/nanum ]"
   # the chatbot API tests against a real PostgreSQL
   "postgresql|ls /usr/lib/postgresql/*/bin/initdb"
+  # ... and against a real MariaDB (Debian's MySQL); the server lives in /usr/sbin
+  "mariadb-server|command -v mariadbd || command -v mysqld || [ -x /usr/sbin/mariadbd ]"
   # KoNLPy's taggers run on the JVM
   "default-jre-headless|command -v java"
+  # `specrun ui`'s browser tests (Playwright drives this chromium; no browser download)
+  "chromium|command -v chromium"
 )
 
 need_apt=()

@@ -103,6 +103,19 @@ class LoopbackCluster:
         )
         self._start("worker", f"--address={self.address}", '--resources={"worker": 1}')
 
+    def node_id(self, resource: str) -> str:
+        """The Ray node id of the node that offers ``resource`` (asked in a subprocess, so
+        this test process never joins the cluster)."""
+        probe = (
+            "import ray, sys; ray.init(address=sys.argv[1], logging_level='ERROR'); "
+            "print(*[n['NodeID'] for n in ray.nodes() if n['Alive'] and sys.argv[2] in n['Resources']])"
+        )
+        out = subprocess.run([sys.executable, "-c", probe, self.address, resource], env=self.env,
+                             capture_output=True, text=True, timeout=120, check=True)
+        ids = out.stdout.split()
+        assert len(ids) == 1, (out.stdout, out.stderr[-2000:])
+        return ids[0]
+
     def kill(self, name: str, sig: int = signal.SIGTERM, wait_s: float = 5) -> None:
         """Signal the node's process group and every descendant of it: Ray may put worker
         processes in groups of their own, and they are still ours."""
@@ -224,18 +237,16 @@ def test_trials_are_placed_by_resources_on_both_nodes_and_artifacts_reach_the_dr
         len(nodes["worker"]) == 1 and len(nodes["head"]) == 1 and nodes["worker"] != nodes["head"]
     )
     arts = st.query("SELECT run_id, path, sha256, bytes FROM artifacts").to_dicts()
-    assert len(arts) == 8  # model + params of every trial, from both nodes
+    assert len(arts) == 12  # model, params and model card of every trial, from both nodes
     for a in arts:
         data = (st.artifact_root / a["path"]).read_bytes()
         assert len(data) == a["bytes"] and hashlib.sha256(data).hexdigest() == a["sha256"]
     assert st.query("SELECT count(DISTINCT run_id) AS n FROM samples")["n"][0] == 4
-    cluster.worker_node = next(iter(nodes["worker"]))
+    assert nodes["worker"] == {cluster.node_id("worker")}
 
 
 def test_a_worker_node_that_dies_mid_trial_fails_it_and_the_retry_finishes(cluster, tmp_path):
-    worker_node = getattr(cluster, "worker_node", None)
-    if worker_node is None:
-        pytest.skip("needs the worker node id from the placement test")
+    worker_node = cluster.node_id("worker")
     store = tmp_path / "s.duckdb"
     spec = write_spec(
         tmp_path,

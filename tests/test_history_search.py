@@ -100,3 +100,15 @@ def test_the_api_raises_store_errors(grid):
     _, store = grid
     with pytest.raises(StoreError, match="no run has a param"):
         store.runs(where={"model.nope": 1})
+
+
+def test_pages_of_a_search_add_up_to_the_whole_and_count_runs_agrees(grid):
+    """`offset` pages through a search (what `specrun ui` shows); `count_runs` counts it all."""
+    _, store = grid
+    whole = store.runs(where=["model.lr=0.5"], sort="eval/accuracy", last=0)
+    pages = [store.runs(where=["model.lr=0.5"], sort="eval/accuracy", last=3, offset=o) for o in (0, 3, 6)]
+    assert pl.concat(pages)["run_id"].to_list() == whole["run_id"].to_list()
+    assert store.count_runs(where=["model.lr=0.5"]) == whole.height == 4
+    assert store.count_runs() == store.runs(last=0).height
+    newest = store.runs(last=0)["run_id"].to_list()
+    assert store.runs(last=2, offset=1)["run_id"].to_list() == newest[1:3]

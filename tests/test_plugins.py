@@ -95,3 +95,61 @@ def test_core_commands_import_no_framework(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "HEAVY: \n" in out.stdout, out.stdout
+
+
+def test_saved_model_carries_a_card_and_loads_through_its_own_plugin(tmp_path, with_example_plugin):
+    """Core writes a card beside a saved model and load_model asks only the plugin that made
+    it: the example's loader (which does not check the kind) is never handed another's run."""
+    import json
+
+    store = str(tmp_path / "s.duckdb")
+    result = specrun.run(str(write_spec(tmp_path, COUNT_SPEC)), store=store, local=True)
+    assert result.status == "finished", result.error
+    st = specrun.open_store(store)
+    names = set(st.query(f"SELECT name FROM artifacts WHERE run_id = '{result.run_id}'")["name"])
+    assert {"model/value.txt", "model/specrun_model.json"} <= names
+    card = json.loads((st.artifact_root / result.run_id / "model" / "specrun_model.json").read_text())
+    assert card == {"card_version": 1, "section": "model", "kind": "counting", "plugin": "example",
+                    "package": "specrun-example", "version": "0.3.0"}
+    loaded = specrun.load_model(result.run_id, store=store)
+    assert abs(abs(loaded - 4.0) - result.metrics["eval/mae"]) < 1e-12  # the number the run learnt
+
+    bow = write_spec(tmp_path, "name: bow\ndata: {kind: generated_topics, rows: 60}\n"
+                     "model: {kind: bow_softmax, epochs: 1}\nmetrics: [{kind: accuracy}]\n", "bow.yaml")
+    other = specrun.run(str(bow), store=store, local=True)
+    assert other.status == "finished", other.error
+    try:
+        specrun.load_model(other.run_id, store=store)
+    except specrun.UserError as exc:
+        assert "model kind 'bow_softmax', plugin 'builtins'" in str(exc)
+    else:
+        raise AssertionError("expected a UserError: no plugin loads bow_softmax models")
+
+
+PAIR_SPEC = """\
+name: pairs
+data: {kind: generated_topics, rows: 40}
+model: {kind: constant}
+trainer: {kind: nudging, steps: 6}
+metrics: [{kind: mean_abs_error}]
+"""
+
+
+def test_validate_pairs_models_with_the_trainers_that_train_them(tmp_path, with_example_plugin):
+    """A model that needs a trainer and has none, or a trainer that cannot train the model,
+    is found by `specrun validate` (file:line, the kinds that would fit), not at run time."""
+    good = write_spec(tmp_path, PAIR_SPEC, "good.yaml")
+    result = specrun.run(str(good), store=str(tmp_path / "s.duckdb"), local=True)
+    assert result.status == "finished" and result.metrics["eval/mae"] < 0.05, result.error
+
+    none = write_spec(tmp_path, PAIR_SPEC.replace("trainer: {kind: nudging, steps: 6}\n", ""), "none.yaml")
+    out = run_cli("validate", str(none))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert (f"{none}:3:9: model.kind: model kind 'constant' needs a trainer: section (it does not train "
+            "itself); trainers that train it: nudging") in out.stderr
+
+    wrong = write_spec(tmp_path, PAIR_SPEC.replace("{kind: constant}", "{kind: counting}"), "wrong.yaml")
+    out = run_cli("validate", str(wrong))
+    assert out.returncode == 2
+    assert (f"{wrong}:4:11: trainer.kind: trainer kind 'nudging' cannot train model kind 'counting': "
+            "it trains constant") in out.stderr

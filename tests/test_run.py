@@ -40,7 +40,7 @@ def test_quickstart_learns_and_is_recorded(tmp_path):
     assert ints["value_int"][0] == 3
 
     arts = store.artifacts(result.run_id)
-    assert set(arts["name"]) == {"model/bow_softmax.npz", "model/params.json"}
+    assert set(arts["name"]) == {"model/bow_softmax.npz", "model/params.json", "model/specrun_model.json"}
     for row in arts.iter_rows(named=True):
         data = (store.artifact_root / row["path"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == row["sha256"] and len(data) == row["bytes"]
@@ -95,6 +95,12 @@ metrics: [{{kind: accuracy}}]
 def test_missing_column_fails_clearly_and_is_recorded(tmp_path):
     (tmp_path / "rows.csv").write_text("sentence,label\na,x\nb,y\nc,x\nd,y\n")
     spec = write_spec(tmp_path, "name: t\ndata: {kind: table, path: rows.csv}\nmodel: {kind: bow_softmax}\n")
+    # A table's header is read by validate: the missing column is a spec error, at its line.
+    out = run_cli("validate", str(spec))
+    assert out.returncode == 2 and "spec.yaml:3:" in out.stderr and "model.text: column 'text' is not in" in out.stderr
+    # A query's columns are known only when it runs: the run fails clearly and is recorded.
+    spec = write_spec(tmp_path, f"name: t\ndata: {{kind: sql, query: \"SELECT * FROM read_csv('{tmp_path}/rows.csv')\"}}\n"
+                                "model: {kind: bow_softmax}\n")
     out = run_cli("run", str(spec), "--local", "--store", str(tmp_path / "s.duckdb"))
     assert out.returncode == 2, out.stderr
     assert "column 'text' is not in the train split" in out.stderr and "Traceback" not in out.stderr

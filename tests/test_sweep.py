@@ -37,6 +37,7 @@ def ray_local():
     import ray
 
     ray.init(
+        address="local",  # our own, even where `ray start` left a cluster on the machine
         num_cpus=2,
         num_gpus=1,
         include_dashboard=False,
@@ -97,7 +98,7 @@ def test_asha_stops_a_weak_trial_a_failing_trial_does_not_stop_the_sweep(ray_loc
     assert (
         st.metrics(by_trial[0]["run_id"], "accuracy")["value"].max() > stopped["value"].max() + 0.2
     )
-    assert st.artifacts(by_trial[0]["run_id"]).height == 2
+    assert st.artifacts(by_trial[0]["run_id"]).height == 3  # model, params, model card
     assert st.artifacts(by_trial[2]["run_id"]).height == 0
     assert st.samples(by_trial[0]["run_id"]).height > 0
     sweep = st.query("SELECT * FROM sweeps").row(0, named=True)

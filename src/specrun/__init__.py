@@ -64,16 +64,35 @@ def open_store(path: str | None = None) -> Any:
 
 
 def load_model(run_ref: str, store: str | None = None) -> Any:
-    """Load the trained model of a run from its artifacts, through the plugin that made it."""
-    from .plugins import get_manager
+    """Load the trained model of a run from its artifacts, through the plugin that made it.
+
+    The model card core saved beside the model (``specrun.model_card``), or for older runs
+    the stored spec, names the model kind; the plugin that registers that kind is asked
+    alone, with the kind. A kind no installed plugin registers falls back to asking every
+    plugin's ``load_model`` hook, as before cards existed."""
+    from .model_card import model_kind_of, read_card
+    from .plugins import get_manager, get_registry
     from .store.query import open_store as _open
 
     st = _open(store)
     row = st.run(run_ref)
     run_dir = st.artifact_root / row["run_id"]
-    model = get_manager().hook.load_model(run=row, artifact_dir=run_dir)
+    card = read_card(run_dir)
+    kind = card["kind"] if card else model_kind_of(row)
+    pm = get_manager()
+    component = get_registry().components.get(("model", kind)) if kind else None
+    model = None
+    if component is not None:
+        for impl in pm.hook.load_model.get_hookimpls():
+            if impl.plugin_name == component.plugin:
+                kwargs = {"run": row, "artifact_dir": run_dir, "kind": kind, "card": card or {}}
+                model = impl.function(**{a: kwargs[a] for a in impl.argnames})
+                break
+    if model is None and component is None:
+        model = pm.hook.load_model(run=row, artifact_dir=run_dir, kind=kind, card=card or {})
     if model is None:
-        raise UserError(f"no installed plugin can load the model of run {row['run_id']} ({row['name']})")
+        made_by = f" (model kind {kind!r}, plugin {component.plugin!r})" if component else ""
+        raise UserError(f"no installed plugin can load the model of run {row['run_id']} ({row['name']}){made_by}")
     return model
 
 

@@ -10,12 +10,12 @@ from typing import Any
 
 import click
 
+from .cli_options import address_option, override_option, store_option
+from .cli_options import fail as _fail
+from .cli_options import on_sigterm as _on_sigterm
 from .errors import UserError
 
-
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(click.style("error: ", fg="red", bold=True) + message, err=True)
-    sys.exit(code)
+__all__ = ["address_option", "cli", "main", "override_option", "store_option"]
 
 
 class SpecrunGroup(click.Group):
@@ -65,12 +65,6 @@ def cli() -> None:
     """specrun: one YAML spec -> a validated, reproducible, recorded experiment."""
 
 
-store_option = click.option("--store", type=click.Path(dir_okay=False), default=None,
-                            help="run store (default: $SPECRUN_STORE or store/specrun.duckdb)")
-override_option = click.option("-o", "--override", "overrides", multiple=True, metavar="PATH=VALUE",
-                               help="set a spec value by dotted path, e.g. -o trainer.lr=1e-4 (repeatable)")
-address_option = click.option("--address", default=None,
-                              help="join an existing Ray cluster (default: $RAY_ADDRESS)")
 
 
 @cli.command()
@@ -101,10 +95,6 @@ def _print_result(result: Any) -> None:
 
     out_console.print(metrics_table(result.run_id, result.name, result.status, result.metrics, result.duration_s))
     out_console.print(f"run id: [bold]{result.run_id}[/bold]")
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 @cli.command()
@@ -225,7 +215,9 @@ def query(sql: str, fmt: str, out: str | None, timeout: float, store: str | None
 
     df = open_store(store).query(sql, timeout=timeout)
     if fmt == "csv":
-        click.echo(df.write_csv(), nl=False)
+        from .store.query import flat_for_csv
+
+        click.echo(flat_for_csv(df).write_csv(), nl=False)
     elif fmt == "json":
         click.echo(json.dumps(df.to_dicts(), default=str, ensure_ascii=False, indent=1))
     elif fmt == "parquet":
@@ -286,13 +278,7 @@ def _add_core_commands() -> None:
     import importlib
 
     for module in ("specrun.history.commands", "specrun.sweep_commands"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if not module.startswith(exc.name or "?"):
-                raise
-            continue
-        mod.add_commands(cli)
+        importlib.import_module(module).add_commands(cli)
 
 
 _add_core_commands()

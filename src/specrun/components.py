@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -30,10 +30,14 @@ class Component:
     plugin: str = ""  # entry-point name that registered it
     package: str = ""  # distribution that ships it
     version: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
     # Frameworks the component draws random numbers from ("torch", "tensorflow", ... or a
     # "module:function" seeder): core imports and seeds each before the run builds anything.
     seeds: tuple[str | Callable[[int, bool], None], ...] = ()
+    # A model that does not train itself (no fit/predict of its own) says so, and
+    # `specrun validate` then wants a trainer: section for it.
+    needs_trainer: bool = False
+    # A trainer names the model kinds it can train; empty means any model (checked in fit).
+    trains: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.section not in SECTIONS:
@@ -46,6 +50,11 @@ class Component:
 
         self.seeds = tuple(self.seeds)
         check_frameworks(self.seeds)
+        self.trains = (self.trains,) if isinstance(self.trains, str) else tuple(self.trains)
+        if self.trains and self.section != "trainer":
+            raise ValueError(f"{self.section} kind {self.kind!r}: only a trainer declares trains=")
+        if self.needs_trainer and self.section != "model":
+            raise ValueError(f"{self.section} kind {self.kind!r}: only a model declares needs_trainer=")
 
     def build(self, params: BaseModel) -> Any:
         """Call the factory; a ``"module:attr"`` factory is imported only now."""

@@ -135,6 +135,7 @@ class RunContext:
         # trainer saved, when this run continues from one, and the trainer's way to save.
         self.restored: dict[str, Any] | None = None
         self._checkpoint_fn: Callable[[], dict[str, Any]] | None = None
+        self._cards_saved: set[str] = set()
 
     # -- events ------------------------------------------------------------------
     def _emit(self, event: Event) -> None:
@@ -177,6 +178,25 @@ class RunContext:
             rel = base if p.is_file() else f"{base}/{f.relative_to(p).as_posix()}"
             payload: Any = f if self.local else f.read_bytes()
             self._emit(("artifact", rel, kind, payload))
+        if kind == "model":
+            self._save_model_card(base, p.is_dir())
+
+    def _save_model_card(self, base: str, is_dir: bool) -> None:
+        """Core's card beside a saved model (see ``specrun.model_card``), once per folder."""
+        from .model_card import card_bytes, card_name_for
+
+        name = card_name_for(base, is_dir)
+        model_kind = (self.spec.get("model") or {}).get("kind") if isinstance(self.spec, dict) else None
+        if not model_kind or name in self._cards_saved:
+            return
+        from .plugins import get_registry
+
+        component = get_registry().components.get(("model", model_kind))
+        if component is None:
+            return
+        self._cards_saved.add(name)
+        self._emit(("artifact", name, "model", card_bytes(
+            plugin=component.plugin, kind=model_kind, package=component.package, version=component.version)))
 
     def progress(self, total: int | None, description: str) -> Progress:
         return Progress(self, total, description)

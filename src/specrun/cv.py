@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .execution import EventRecorder, RunInfo, new_run_id
+from .execution import EventRecorder, RunInfo, collect_provenance, new_run_id
 from .multi_display import STATUS_COLORS, LineDisplay
 from .placement import record_run_position
 from .store.connection import store_path
@@ -106,6 +106,7 @@ def _record(spec: Any, store: Any, mode: str, ray: Any, quiet: bool, verbose: bo
     env, versions = environment.collect(), plugin_versions()
     parent_id = new_run_id()
     parent = RunInfo(parent_id, spec.name, spec.data, str(path))
+    env["provenance"] = collect_provenance(hooks, parent)  # once: the folds read the same files
     writer.create_run(parent_id, spec, mode, None, None, env, versions)
     hooks.run_started(run=parent)
     display = LineDisplay(quiet, verbose)

@@ -1,6 +1,6 @@
 """The pipeline of one run: data -> augment -> model -> trainer -> metrics.
 
-Component protocols (duck-typed; see README "Writing a plugin"):
+Component protocols (duck-typed; docs/PLUGINS.md says more):
 
 - data:    ``load(ctx) -> Dataset``
 - augment: ``apply(ctx, dataset) -> Dataset``
@@ -37,7 +37,7 @@ def _check_dataset(dataset: Any, where: str) -> Dataset:
     if "train" not in dataset.splits:
         raise DataError(f"{where}: the data has no 'train' split")
     for name, split in dataset.splits.items():
-        if len(split) == 0 and name == "train":
+        if len(split) == 0:
             raise DataError(f"{where}: the '{name}' split is empty")
     return dataset
 

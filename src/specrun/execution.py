@@ -89,9 +89,8 @@ def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
         else:
             from .environment import gpu_names
 
-            # address="local": a Ray of our own, even when another one on this machine (a
-            # `ray start` of someone else's) has left /tmp/ray/ray_current_cluster, which a
-            # bare ray.init() would join, and refuse num_cpus for
+            # "local": a Ray of our own even where `ray start` left a cluster on this machine
+            # (without it ray.init joins that cluster and refuses num_cpus)
             ray.init(address="local", num_cpus=os.cpu_count() or 1, num_gpus=len(gpu_names()), **kwargs)
     except ConnectionError as exc:
         raise UserError(f"cannot reach the Ray cluster at {address}: {exc}") from None
@@ -202,6 +201,26 @@ def run_spec(spec: ResolvedSpec, store: str | os.PathLike[str] | None = None, mo
                        ray, parent_id, sweep_id, quiet, verbose)
 
 
+def collect_provenance(hooks: Any, info: RunInfo) -> dict[str, Any] | None:
+    """Merge what each plugin reports about the run's inputs; print their warnings. A plugin
+    that fails is a warning, never a failed run."""
+    import click
+
+    merged: dict[str, Any] = {}
+    for impl in hooks.collect_provenance.get_hookimpls():
+        try:
+            found = impl.function(run=info)
+        except Exception as exc:  # noqa: BLE001 - provenance never stops a run
+            found = None
+            click.echo(click.style("warning: ", fg="yellow") + f"plugin {impl.plugin_name!r} "
+                       f"could not collect provenance: {type(exc).__name__}: {exc}", err=True)
+        for section, value in (found or {}).items():
+            merged[section] = value
+            for warning in (value.get("warnings") or []) if isinstance(value, dict) else []:
+                click.echo(click.style("warning: ", fg="yellow") + str(warning), err=True)
+    return merged or None
+
+
 def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str | None,
             sweep_id: str | None, quiet: bool, verbose: bool) -> RunResult:
     from . import environment
@@ -213,7 +232,9 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
     run_id = new_run_id()
     info = RunInfo(run_id, spec.name, spec.data, str(path), parent_id, sweep_id)
     hooks = get_manager().hook
-    writer.create_run(run_id, spec, mode, parent_id, sweep_id, environment.collect(), plugin_versions())
+    env = environment.collect()
+    env["provenance"] = collect_provenance(hooks, info)
+    writer.create_run(run_id, spec, mode, parent_id, sweep_id, env, plugin_versions())
     hooks.run_started(run=info)
     started = time.monotonic()
     outcome: dict[str, Any] = {"status": "failed", "error": "the run did not report an outcome"}

@@ -51,5 +51,24 @@ def run_finished(run: Any, status: str, error: str | None) -> None:
 
 
 @hookspec(firstresult=True)
-def load_model(run: Any, artifact_dir: Any) -> Any:
-    """Load the trained model of ``run`` from its artifacts, or return None if not yours."""
+def load_model(run: Any, artifact_dir: Any, kind: str | None, card: dict[str, Any]) -> Any:
+    """Load the trained model of ``run`` from its artifacts (a folder).
+
+    ``specrun.load_model`` calls only the plugin that registered the run's model ``kind``
+    (read from the model card core saved beside the model, ``card``, or from the stored spec
+    for older runs); take the arguments you need (``def load_model(kind, artifact_dir)`` is a
+    valid implementation). Return None when the run saved no model you can load. A kind no
+    installed plugin registers is offered to every plugin: there, return None if not yours."""
+
+
+# -- provenance of a run's inputs (issue 19: DVC) ------------------------------------------------
+
+
+@hookspec
+def collect_provenance(run: Any) -> dict[str, Any] | None:
+    """Facts about where a run's inputs come from, gathered on the driver before it starts
+    (``run`` is a ``RunInfo``; its resolved spec names the files). Return ``{section: value}``
+    (JSON-able, e.g. ``{"dvc": {...}}``) or None; core stores the merged dict in
+    ``environment.provenance`` and ``specrun show`` prints it. Strings in a section's
+    ``"warnings"`` list are printed as warnings when the run starts. An exception here is a
+    warning too: provenance never stops a run."""

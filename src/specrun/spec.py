@@ -15,14 +15,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .components import LIST_SECTIONS, SECTIONS, Component
 from .errors import SpecError, SpecIssue, did_you_mean
-from .yamlpos import PathKey, Position, dotted, load_yaml_file, parse_dotted
+from .yamlpos import (
+    MAX_SPEC_BYTES,
+    PathKey,
+    Position,
+    dotted,
+    load_yaml_file,
+    load_yaml_text,
+    parse_dotted,
+    read_bounded,
+)
 
 SPACE_KINDS = ("choice", "grid", "uniform", "loguniform", "randint", "qrandint")
+# Seeds are stored as BIGINT and handed to torch (which takes -2**63 .. 2**64-1): the
+# range both accept. A 4,000-digit seed used to validate and then crash the run.
+SEED_MIN, SEED_MAX = -(2**63), 2**63 - 1
+MAX_SPEC_FILES = 32  # a spec and everything it extends
 
 
 class _Frame(BaseModel):
@@ -93,7 +105,7 @@ class CVSpec(_Frame):
     folds: int = Field(5, ge=2)
     stratify: str | None = None
     shuffle: bool = True
-    seed: int | None = None
+    seed: int | None = Field(None, ge=SEED_MIN, le=SEED_MAX)
 
 
 class ComponentRef(BaseModel):
@@ -104,7 +116,7 @@ class ComponentRef(BaseModel):
 class SpecFrame(_Frame):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
     description: str = ""
-    seed: int = 0
+    seed: int = Field(0, ge=SEED_MIN, le=SEED_MAX)
     deterministic: bool = Field(
         False, description="also use the frameworks' deterministic kernels (slower on GPUs)"
     )
@@ -218,7 +230,9 @@ def deep_merge(base: Any, over: Any) -> Any:
 
 
 def _load_with_extends(path: Path, loc: _Located, chain: tuple[Path, ...]) -> dict[str, Any]:
-    data, positions = load_yaml_file(path)
+    if len(loc.files) + len(chain) >= MAX_SPEC_FILES:
+        raise SpecError([SpecIssue(str(path), None, None, "extends", f"more than {MAX_SPEC_FILES} spec files extend one another")])
+    data, positions = load_yaml_file(path, TOP_LEVEL)
     if data is None:
         raise SpecError([SpecIssue(str(path), None, None, "", "spec is empty")])
     if not isinstance(data, dict):
@@ -250,7 +264,7 @@ def _load_with_extends(path: Path, loc: _Located, chain: tuple[Path, ...]) -> di
 
 
 def apply_override(data: dict[str, Any], text: str, loc: _Located) -> None:
-    where = f"-o {text}"
+    where = f"-o {text if len(text) <= 80 else text[:77] + '...'}"
     if "=" not in text:
         raise SpecError([SpecIssue("<command line>", None, None, text, f"override {where!r}: expected dotted.path=value")])
     raw_path, _, raw_value = text.partition("=")
@@ -258,10 +272,13 @@ def apply_override(data: dict[str, Any], text: str, loc: _Located) -> None:
         path = parse_dotted(raw_path.strip())
     except ValueError as exc:
         raise SpecError([SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: {exc}")]) from None
+    if len(raw_value) > MAX_SPEC_BYTES:
+        raise SpecError([SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: the value is larger than 1 MiB")])
     try:
-        value = yaml.safe_load(raw_value) if raw_value.strip() else ""
-    except yaml.YAMLError as exc:
-        raise SpecError([SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: value is not valid YAML ({exc.__class__.__name__})")]) from None
+        value = load_yaml_text(raw_value, "<command line>")[0] if raw_value.strip() else ""
+    except SpecError as exc:
+        reason = exc.issues[0].message.replace("malformed YAML", "the value is not valid YAML", 1)
+        raise SpecError([SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: {reason}")]) from None
     if path[0] not in TOP_LEVEL:
         raise SpecError([SpecIssue("<command line>", None, None, dotted(path),
                                    f"override {where!r}: unknown section {path[0]!r}{did_you_mean(path[0], TOP_LEVEL)}")])
@@ -438,6 +455,7 @@ def validate(data: dict[str, Any], loc: _Located, spec_path: Path) -> tuple[dict
             if got:
                 components[section] = got
                 resolved[section] = {"kind": got[0].kind, **got[1].model_dump(mode="json")}
+    _check_pairing(data, loc, issues)
     if issues or frame is None:
         raise SpecError(_dedupe(issues))
     out = frame.model_dump(mode="json", exclude={"data", "augment", "model", "trainer", "metrics"})
@@ -445,9 +463,71 @@ def validate(data: dict[str, Any], loc: _Located, spec_path: Path) -> tuple[dict
     if out.get("trainer") is None:
         out.pop("trainer", None)
     _check_sweep(out, loc, issues)
+    _check_columns(out, components, loc, issues)
     if issues:
         raise SpecError(issues)
     return out, components
+
+
+def _check_pairing(data: dict[str, Any], loc: _Located, issues: list[SpecIssue]) -> None:
+    """A model that needs a trainer has one, and the trainer says it can train that model
+    (checked on the kinds alone, so a spec with wrong params hears of this too)."""
+    from .plugins import get_registry
+
+    registry = get_registry()
+
+    def component(section: str) -> Component | None:
+        raw = data.get(section)
+        kind = raw.get("kind") if isinstance(raw, dict) else None
+        return registry.components.get((section, kind)) if isinstance(kind, str) else None
+
+    model, trainer = component("model"), component("trainer")
+    if model is None or (trainer is None and data.get("trainer") is not None):
+        return  # an unknown kind, reported already
+    fitting = sorted(c.kind for (section, _), c in registry.components.items()
+                     if section == "trainer" and model.kind in c.trains)
+    if trainer is None and model.needs_trainer:
+        choice = f"; trainers that train it: {', '.join(fitting)}" if fitting else ""
+        issues.append(loc.issue(("model", "kind"), f"model kind {model.kind!r} needs a trainer: section "
+                                f"(it does not train itself){choice}"))
+    elif trainer is not None and trainer.trains and model.kind not in trainer.trains:
+        choice = f" (trainers of {model.kind!r}: {', '.join(fitting)})" if fitting else ""
+        issues.append(loc.issue(("trainer", "kind"), f"trainer kind {trainer.kind!r} cannot train model kind "
+                                f"{model.kind!r}: it trains {', '.join(trainer.trains)}{choice}"))
+
+
+def _check_columns(data: dict[str, Any], components: dict[str, Any], loc: _Located,
+                   issues: list[SpecIssue]) -> None:
+    """Columns the spec names that the data file does not have, found at validate time: a
+    data kind whose params can tell its columns cheaply (``known_columns()``, the table
+    kind reads its header) lets `validate` catch what used to fail only once the run began."""
+    from .errors import UserError, names
+
+    got = components.get("data")
+    known = getattr(got[1], "known_columns", None) if got else None
+    if known is None:
+        return
+    try:
+        cols = known()
+    except UserError as exc:
+        issues.append(loc.issue(("data", "path"), str(exc)))
+        return
+    if cols is None:
+        return
+    have = set(cols)
+    where = f"{data['data'].get('path', 'the data')}"
+    named: list[tuple[PathKey, Any]] = []
+    named += [(("data", "require", i), c) for i, c in enumerate(data["data"].get("require") or [])]
+    split = data["data"].get("split") or {}
+    named += [(("data", "split", k), split.get(k)) for k in ("stratify", "column")]
+    named.append((("cv", "stratify"), (data.get("cv") or {}).get("stratify")))
+    model = data.get("model") or {}
+    if not data.get("augment") and isinstance(model.get("text"), str):  # augments may add columns
+        named.append((("model", "text"), model["text"]))
+    for path, col in named:
+        if isinstance(col, str) and col not in have:
+            issues.append(loc.issue(path, f"column {col!r} is not in {where}{did_you_mean(col, cols)} "
+                                          f"(it has: {names(cols)})"))
 
 
 def _dedupe(issues: list[SpecIssue]) -> list[SpecIssue]:
@@ -462,7 +542,7 @@ def load_spec(path: str | os.PathLike[str], overrides: list[str] | tuple[str, ..
     for text in overrides:
         apply_override(data, text, loc)
     resolved, components = validate(data, loc, p)
-    text = p.read_text(encoding="utf-8")
+    text = read_bounded(p).decode("utf-8")
     return ResolvedSpec(str(p), text, resolved, spec_hash(resolved), components, list(overrides), loc)
 
 

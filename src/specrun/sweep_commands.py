@@ -6,17 +6,13 @@ Imported by cli.py at start-up, so nothing heavy (ray, tune) is imported here at
 from __future__ import annotations
 
 import signal
-import sys
 from typing import Any
 
 import click
 
+from .cli_options import address_option, on_sigterm, override_option, store_option
+from .cli_options import fail as _fail
 from .errors import UserError
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(click.style("error: ", fg="red", bold=True) + message, err=True)
-    sys.exit(code)
 
 
 def exit_for_sweep(result: Any, spec_path: str) -> None:
@@ -42,8 +38,6 @@ def exit_for_cv(result: Any) -> None:
 
 
 def add_commands(cli: click.Group) -> None:
-    from .cli import address_option, override_option, store_option
-
     quiet_option = click.option(
         "-q", "--quiet", is_flag=True, help="no progress lines (the result table is still shown)"
     )
@@ -115,11 +109,10 @@ def add_commands(cli: click.Group) -> None:
 def _spec_to_start(spec: str, overrides: tuple[str, ...], section: str, example: str) -> Any:
     """The validated spec, which must have ``section``; from here SIGTERM stops the work
     the way Ctrl-C does, so the store marks what was running."""
-    from .cli import _on_sigterm
     from .spec import load_spec
 
     resolved = load_spec(spec, overrides)
     if not resolved.data.get(section):
         raise UserError(f"{spec} has no {section}: section (see {example})")
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     return resolved

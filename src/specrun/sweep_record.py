@@ -16,7 +16,7 @@ from typing import Any
 
 from ray.tune import Callback
 
-from .execution import EventRecorder, RunInfo
+from .execution import EventRecorder, RunInfo, collect_provenance
 from .multi_display import STATUS_COLORS, LineDisplay
 from .placement import record_run_position
 from .store.writer import StoreWriter
@@ -50,6 +50,7 @@ class TrialRecorder(Callback):
     ):
         self.plan, self.writer, self.collector, self.sweep_id = plan, writer, collector, sweep_id
         self.mode, self.display, self.hooks = mode, display, hooks
+        self.provenance: dict[str, Any] | None = None  # collect_provenance, once per sweep
         self.next_index = next_index  # adaptive searchers: trial numbers continue after a resume
         self.runs: dict[str, TrialRun] = {}  # open runs by run id
         self.by_trial: dict[str, str] = {}  # Tune trial id -> its current run id
@@ -148,9 +149,11 @@ class TrialRecorder(Callback):
             self._close(previous, {"status": "stopped", "error": note})
         spec = self.plan.trial_spec(values)
         info = RunInfo(run_id, spec.name, spec.data, str(self.writer.path), source, self.sweep_id)
-        self.writer.create_run(
-            run_id, spec, self.mode, source, self.sweep_id, environment.collect(), plugin_versions()
-        )
+        env = environment.collect()
+        if self.provenance is None:  # once per sweep, warnings included: trials read the same files
+            self.provenance = collect_provenance(self.hooks, info) or {}
+        env["provenance"] = self.provenance
+        self.writer.create_run(run_id, spec, self.mode, source, self.sweep_id, env, plugin_versions())
         record_run_position(self.writer.path, run_id, trial_index=index)
         self.hooks.run_started(run=info)
         run = TrialRun(

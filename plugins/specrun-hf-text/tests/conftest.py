@@ -21,7 +21,7 @@ def _isolate(monkeypatch, tmp_path):
     monkeypatch.setenv("SPECRUN_STORE", str(tmp_path / "store" / "specrun.duckdb"))
     monkeypatch.setenv("SPECRUN_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("SPECRUN_AUGMENT_CACHE", raising=False)
-    monkeypatch.setenv("SPECRUN_PLUGINS", "hf_text")
+    monkeypatch.setenv("SPECRUN_PLUGINS", "hf_text,textmetrics")
     monkeypatch.setenv("SPECRUN_QUIET", "1")
     from specrun import plugins
 

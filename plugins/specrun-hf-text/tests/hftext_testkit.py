@@ -56,7 +56,7 @@ def isolated_env(root: Path) -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SPECRUN_CACHE", str(root / "cache"))
-        mp.setenv("SPECRUN_PLUGINS", "hf_text")
+        mp.setenv("SPECRUN_PLUGINS", "hf_text,textmetrics")
         mp.setenv("SPECRUN_QUIET", "1")
         plugins.reset()
         try:

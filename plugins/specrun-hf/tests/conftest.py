@@ -69,7 +69,7 @@ def hf_plugins_only(monkeypatch: pytest.MonkeyPatch):
     """Load only this plugin (and core's built-ins): other plugins' bugs stay theirs."""
     import specrun.plugins
 
-    monkeypatch.setenv("SPECRUN_PLUGINS", "hf")
+    monkeypatch.setenv("SPECRUN_PLUGINS", "hf,textmetrics")
     monkeypatch.setenv("SPECRUN_QUIET", "1")
     specrun.plugins.reset()
     yield
@@ -118,7 +118,7 @@ def shared_run(tmp_path_factory: pytest.TempPathFactory, spec: str, overrides: l
 
     store = str(tmp_path_factory.mktemp("store") / "s.duckdb")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SPECRUN_PLUGINS", "hf")
+        mp.setenv("SPECRUN_PLUGINS", "hf,textmetrics")
         mp.setenv("SPECRUN_QUIET", "1")
         specrun.plugins.reset()
         result = run(spec, overrides, store)

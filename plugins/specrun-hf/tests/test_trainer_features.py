@@ -37,7 +37,7 @@ def test_resume_after_an_interrupted_run(hf, store, tmp_path):
         store,
         *sum((["-o", o] for o in overrides + ["trainer.max_steps=5000"]), []),
     ]
-    env = dict(os.environ, SPECRUN_PLUGINS="hf", SPECRUN_QUIET="1")
+    env = dict(os.environ, SPECRUN_PLUGINS="hf,textmetrics", SPECRUN_QUIET="1")
     proc = subprocess.Popen(
         args, env=env, cwd=hf.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

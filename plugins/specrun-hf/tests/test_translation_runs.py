@@ -101,7 +101,7 @@ def test_bad_input_fails_with_exit_code_2_and_one_sentence(tmp_path, hf):
         "model: {kind: marian, config: {d_model: 32}, tokenizer: {train: {vocab_size: 100}}}\n"
         "trainer: {kind: hf_seq2seq_trainer, max_steps: 1}\n"
     )
-    env = dict(os.environ, SPECRUN_PLUGINS="hf", SPECRUN_QUIET="1")
+    env = dict(os.environ, SPECRUN_PLUGINS="hf,textmetrics", SPECRUN_QUIET="1")
     proc = subprocess.run(
         [
             sys.executable,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from importlib import metadata
 
 import pytest
 from conftest import metric_series, run_spec, write, write_pairs
@@ -70,11 +69,9 @@ def test_other_attention_choices_train(tmp_path, attention):
 
 
 def test_char_tokens_and_shared_text_metrics(tmp_path, monkeypatch):
-    """Character vocab; `bleu` and `loss` are the hf plugin's kinds (metrics are shared by
-    kind across frameworks), scoring this plugin's Predictions without importing torch."""
-    if "hf" not in {ep.name for ep in metadata.entry_points(group="specrun")}:
-        pytest.skip("the bleu and loss metric kinds come from specrun-hf, which is not installed")
-    monkeypatch.setenv("SPECRUN_PLUGINS", "keras,hf")
+    """Character vocab; `bleu` and `loss` come from specrun-textmetrics (a dependency of this
+    plugin, with no ML framework), scoring this plugin's Predictions without torch."""
+    monkeypatch.setenv("SPECRUN_PLUGINS", "keras,textmetrics")
     from specrun import plugins
 
     plugins.reset()

@@ -1,5 +1,5 @@
-"""Fixtures: tiny real retrieval runs (trained once per session) and a throwaway PostgreSQL
-server. No mocks: every model here is trained for real."""
+"""Fixtures: tiny real retrieval runs (trained once per session) and throwaway PostgreSQL and
+MariaDB servers. No mocks: every model here is trained for real."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from retrieval_testkit import (  # noqa: E402
     POLY_OVERRIDES,
     RERANK_OVERRIDES,
     free_port,
+    mariadb_bins,
     postgres_bin,
     require,
     run_spec,
+    wait_for,
 )
 
 
@@ -125,4 +127,95 @@ def postgres_url():
             capture_output=True,
             timeout=60,
         )
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def mysql_url():
+    """A throwaway MariaDB server (the MySQL of Debian) in a temp dir on a free loopback port,
+    stopped by its pid after. The server refuses to run as root without being told to, so as
+    root it runs as the `mysql` user that the Debian package creates."""
+    need = "the API tests need a real MariaDB server: apt-get install -y mariadb-server"
+    bins = mariadb_bins()
+    if bins is None:
+        require("mariadb-install-db/mariadbd not found", need)
+    try:
+        import pymysql
+    except ImportError:
+        require("the PyMySQL driver is not installed", "pip install pymysql")
+    install_db, server = bins
+    data = Path(tempfile.mkdtemp(prefix="specrun-mariadb-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        try:
+            shutil.chown(data, "mysql", "mysql")
+        except LookupError:
+            shutil.rmtree(data, ignore_errors=True)
+            require("running as root and there is no `mysql` user to run the server as", need)
+        as_user = ["--user=mysql"]
+    sock, port = str(data / "mysqld.sock"), free_port()
+    # --no-defaults: the machine's /etc/mysql/my.cnf must not leak into a throwaway server
+    common = ["--no-defaults", f"--datadir={data / 'db'}", *as_user]
+    proc = None
+    try:
+        subprocess.run(
+            [
+                str(install_db),
+                *common,
+                "--auth-root-authentication-method=normal",  # root, no password, socket only
+                "--skip-test-db",
+                "--skip-name-resolve",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        log = data / "server.log"
+        proc = subprocess.Popen(
+            [
+                str(server),
+                *common,
+                f"--socket={sock}",
+                f"--port={port}",
+                "--bind-address=127.0.0.1",
+                f"--pid-file={data / 'mysqld.pid'}",
+                f"--log-error={log}",
+                "--skip-name-resolve",
+                "--skip-log-bin",
+                "--innodb-buffer-pool-size=16M",
+                "--innodb-flush-log-at-trx-commit=0",
+                "--max-connections=40",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        def ready() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError(
+                    f"mariadbd exited with {proc.returncode}:\n{log.read_text()[-2000:]}"
+                )
+            try:
+                pymysql.connect(unix_socket=sock, user="root", connect_timeout=2).close()
+                return True
+            except pymysql.err.OperationalError:
+                return False
+
+        wait_for(ready, 120, "mariadbd to accept connections")
+        # a user of the chatbot database only, reached over TCP like a real deployment
+        admin = pymysql.connect(unix_socket=sock, user="root", autocommit=True)
+        with admin.cursor() as cur:
+            cur.execute("CREATE DATABASE chatbot CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            cur.execute("CREATE USER 'specrun'@'127.0.0.1'")
+            cur.execute("GRANT ALL ON chatbot.* TO 'specrun'@'127.0.0.1'")
+        admin.close()
+        yield f"mysql+pymysql://specrun@127.0.0.1:{port}/chatbot?charset=utf8mb4"
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()  # SIGTERM: a clean shutdown
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         shutil.rmtree(data, ignore_errors=True)

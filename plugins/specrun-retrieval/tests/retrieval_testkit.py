@@ -93,6 +93,22 @@ def postgres_bin() -> Path | None:
     return Path(initdb).parent if initdb else None
 
 
+# -- MariaDB / MySQL ---------------------------------------------------------------------------
+
+
+def mariadb_bins() -> tuple[Path, Path] | None:
+    """(install-db script, server binary) of a MariaDB (or MySQL-compatible) install: Debian
+    puts the server in /usr/sbin, which is not on every user's PATH."""
+    search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
+    install = shutil.which("mariadb-install-db", path=search) or shutil.which(
+        "mysql_install_db", path=search
+    )
+    server = shutil.which("mariadbd", path=search) or shutil.which("mysqld", path=search)
+    if install is None or server is None:
+        return None
+    return Path(install), Path(server)
+
+
 def reset_database(url: str) -> None:
     """Drop the chatbot tables so that each test starts from an empty database."""
     from sqlalchemy import create_engine

@@ -1,4 +1,5 @@
-"""The REST API over a trained poly-encoder, against a real PostgreSQL server and SQLite."""
+"""The REST API over a trained poly-encoder, against real PostgreSQL and MariaDB servers and
+SQLite: the same tests for each backend."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import copy
 import pytest
 from retrieval_testkit import reset_database
 
+SERVER_FIXTURES = {"postgresql": "postgres_url", "mysql": "mysql_url"}
 
-@pytest.fixture(params=["postgresql", "sqlite"])
+
+@pytest.fixture(params=["postgresql", "mysql", "sqlite"])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'chatbot.sqlite'}"
-    url = request.getfixturevalue("postgres_url")
+    url = request.getfixturevalue(SERVER_FIXTURES[request.param])
     reset_database(url)
     return url
 
@@ -74,6 +77,25 @@ def test_respond_ranks_and_logs_the_conversation(client, service):
     assert log["turns"][0]["response_text"] == body["responses"][0]["text"]
     listed = client.get("/conversations").json()
     assert listed[0]["conversation_id"] == cid and listed[0]["turns"] == 2
+
+
+def test_conversations_list_newest_first_within_one_second(client, service):
+    """Timestamps keep microseconds on every backend (MySQL's DATETIME drops them unless
+    asked): two conversations a few milliseconds apart list newest first, not by id."""
+    for cid in ("aaa-older", "zzz-newer"):
+        assert client.post("/respond", json={"context": "안녕", "conversation_id": cid}).is_success
+    listed = [c["conversation_id"] for c in client.get("/conversations").json()]
+    assert listed == ["zzz-newer", "aaa-older"]
+
+
+def test_text_outside_the_basic_plane_round_trips(client, service):
+    """utf8mb4 on MySQL (its `utf8` holds three bytes a character and refuses emoji)."""
+    text = "좋은 아침이에요 🌞 𠜎"
+    new = client.post("/responses", json={"text": text}).json()
+    assert client.get(f"/responses/{new['id']}").json()["text"] == text
+    turn = client.post("/respond", json={"context": "🌞 아침 인사", "conversation_id": "emoji"})
+    assert client.get("/conversations/emoji").json()["turns"][0]["context"] == "🌞 아침 인사"
+    assert turn.is_success
 
 
 def test_responses_crud_changes_answers_without_restart(client, service):

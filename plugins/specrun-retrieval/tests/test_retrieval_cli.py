@@ -87,8 +87,10 @@ def test_chat_in_a_terminal(poly_run, store):
             os.killpg(term.proc.pid, signal.SIGKILL)
 
 
-def test_serve_answers_over_http_with_postgres(poly_run, store, postgres_url):
-    reset_database(postgres_url)
+@pytest.mark.parametrize("dialect,server", [("postgresql", "postgres_url"), ("mysql", "mysql_url")])
+def test_serve_answers_over_http(poly_run, store, dialect, server, request):
+    db_url = request.getfixturevalue(server)
+    reset_database(db_url)
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -104,7 +106,7 @@ def test_serve_answers_over_http_with_postgres(poly_run, store, postgres_url):
             "--port",
             str(port),
             "--db",
-            postgres_url,
+            db_url,
         ],
         env=cli_env(),
         stdout=subprocess.PIPE,
@@ -126,7 +128,7 @@ def test_serve_answers_over_http_with_postgres(poly_run, store, postgres_url):
     try:
         wait_for(up, 180, "specrun serve to answer /health")
         health = httpx.get(f"{base}/health").json()
-        assert health["run_id"] == poly_run.run_id and health["database"] == "postgresql"
+        assert health["run_id"] == poly_run.run_id and health["database"] == dialect
         reply = httpx.post(
             f"{base}/respond", json={"context": "요즘 기침이 멈추질 않아요.", "k": 2}, timeout=30
         )

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from ..components import Params
 from ..context import Dataset, Predictions
-from ..errors import DataError
+from ..errors import DataError, names
 
 
 class BowSoftmaxParams(Params):
@@ -45,7 +45,7 @@ class BowSoftmax:
     def _columns(self, df: Any, split: str) -> tuple[list[str], list[str]]:
         for col in (self.p.text, self.p.label):
             if col not in df.columns:
-                raise DataError(f"model.{'text' if col == self.p.text else 'label'}: column {col!r} is not in the {split} split (columns: {', '.join(df.columns)})")
+                raise DataError(f"model.{'text' if col == self.p.text else 'label'}: column {col!r} is not in the {split} split (columns: {names(df.columns)})")
         return [str(t) for t in df[self.p.text].to_list()], [str(y) for y in df[self.p.label].to_list()]
 
     def build(self, ctx: Any, data: Dataset) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from ..components import Params
 from ..context import Dataset
-from ..errors import DataError
+from ..errors import DataError, names
 from ..types import ExistingFile
 from .splits import SplitSpec, split_frame
 
@@ -38,15 +38,86 @@ class TableParams(Params):
     def _check_empty(cls, v: Path) -> Path:
         return _not_empty(v)
 
+    def known_columns(self) -> list[str] | None:
+        """The columns the run will see (after ``columns:`` renames), read from the header."""
+        cols = header_columns(self.path, self.format)
+        if cols is None:
+            return None
+        return [self.columns.get(c, c) for c in cols]
+
+
+HEADER_BYTES = 1 << 20  # a header line longer than this is not read at validate time
+
+
+def table_format(path: Path, fmt: str = "auto") -> str:
+    if fmt != "auto":
+        return fmt
+    suffix = path.suffix.lower().lstrip(".")
+    fmt = {"json": "jsonl", "ndjson": "jsonl", "pq": "parquet", "txt": "tsv"}.get(suffix, suffix)
+    if fmt not in FORMATS:
+        raise DataError(f"{path}: cannot tell the format from the suffix {path.suffix!r}; set format: to one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def first_bad_utf8(path: Path, chunk: int = 1 << 20) -> tuple[int, int] | None:
+    """(line, byte offset) of the first invalid UTF-8 in a file, reading a chunk at a time."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, offset = 1, 0
+    with open(path, "rb") as fh:
+        while True:
+            data = fh.read(chunk)
+            try:
+                decoder.decode(data, final=not data)
+            except UnicodeDecodeError as exc:
+                # exc.start counts from the bytes the decoder still held plus this chunk
+                held = len(exc.object) - len(data)
+                at = max(exc.start - held, 0)
+                return line + data.count(b"\n", 0, at), offset + at
+            if not data:
+                return None
+            line += data.count(b"\n")
+            offset += len(data)
+
+
+def header_columns(path: Path, fmt: str = "auto") -> list[str] | None:
+    """The columns of a table file from its first line (or a parquet schema), without
+    reading the rest: what `specrun validate` checks names against. None: cannot tell cheaply."""
+    import csv
+    import json
+
+    fmt = table_format(path, fmt)
+    if fmt == "parquet":
+        import polars as pl
+
+        try:
+            return list(pl.read_parquet_schema(path))
+        except Exception:  # noqa: BLE001 - the run reports an unreadable file with its reason
+            return None
+    with open(path, "rb") as fh:
+        first = fh.readline(HEADER_BYTES + 1)
+    if len(first) > HEADER_BYTES:
+        return None
+    try:
+        text = first.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}:1: not UTF-8 text (byte {exc.start} of the first line)") from None
+    if fmt == "jsonl":
+        try:
+            row = json.loads(text)
+        except ValueError:
+            return None
+        return list(row) if isinstance(row, dict) else None
+    if fmt == "tsv":
+        return text.split("\t")
+    return next(csv.reader([text]), [])
+
 
 def read_table(path: Path, fmt: str = "auto") -> Any:
     import polars as pl
 
-    if fmt == "auto":
-        suffix = path.suffix.lower().lstrip(".")
-        fmt = {"json": "jsonl", "ndjson": "jsonl", "pq": "parquet", "txt": "tsv"}.get(suffix, suffix)
-        if fmt not in FORMATS:
-            raise DataError(f"{path}: cannot tell the format from the suffix {path.suffix!r}; set format: to one of {', '.join(FORMATS)}")
+    fmt = table_format(path, fmt)
     try:
         if fmt == "csv":
             return pl.read_csv(path, infer_schema_length=10_000)
@@ -57,6 +128,9 @@ def read_table(path: Path, fmt: str = "auto") -> Any:
         return pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        bad = first_bad_utf8(path) if fmt != "parquet" and "utf" in first.lower() else None
+        if bad is not None:
+            raise DataError(f"{path}:{bad[0]}: not UTF-8 text (byte {bad[1]:,} of the file)") from None
         raise DataError(f"{path}: cannot read as {fmt}: {first}") from None
 
 
@@ -64,12 +138,12 @@ def finish_table(df: Any, params: Any, seed: int, where: str) -> Dataset:
     """Rename, check required columns, limit and split: shared by the table kinds."""
     missing = [c for c in params.columns if c not in df.columns]
     if missing:
-        raise DataError(f"{where}: columns {missing} named in `columns:` are not in the data (it has: {', '.join(df.columns)})")
+        raise DataError(f"{where}: columns {missing} named in `columns:` are not in the data (it has: {names(df.columns)})")
     if params.columns:
         df = df.rename(params.columns)
     absent = [c for c in params.require if c not in df.columns]
     if absent:
-        raise DataError(f"{where}: required column(s) {', '.join(absent)} missing (it has: {', '.join(df.columns)})")
+        raise DataError(f"{where}: required column(s) {', '.join(absent)} missing (it has: {names(df.columns)})")
     if params.limit:
         df = df.head(params.limit)
     if df.height == 0:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..errors import DataError
+from ..errors import DataError, names
 
 
 class SplitSpec(BaseModel):
@@ -35,7 +35,7 @@ def split_frame(df: Any, spec: SplitSpec, seed: int) -> dict[str, Any]:  # noqa:
         raise DataError("the data is empty: no rows to split")
     if spec.column:
         if spec.column not in df.columns:
-            raise DataError(f"split.column {spec.column!r} is not a column (columns: {', '.join(df.columns)})")
+            raise DataError(f"split.column {spec.column!r} is not a column (columns: {names(df.columns)})")
         out = {}
         for name in ("train", "eval", "test"):
             part = df.filter(pl.col(spec.column) == name)
@@ -49,7 +49,7 @@ def split_frame(df: Any, spec: SplitSpec, seed: int) -> dict[str, Any]:  # noqa:
     assign = np.zeros(n, dtype=np.int8)  # 0 train, 1 eval, 2 test
     if spec.stratify:
         if spec.stratify not in df.columns:
-            raise DataError(f"split.stratify {spec.stratify!r} is not a column (columns: {', '.join(df.columns)})")
+            raise DataError(f"split.stratify {spec.stratify!r} is not a column (columns: {names(df.columns)})")
         labels = df[spec.stratify].cast(pl.Utf8).fill_null("").to_numpy().astype(str)
         groups = [np.flatnonzero(labels == v) for v in np.unique(labels)]
     else:

@@ -58,11 +58,11 @@ def _json(data: Any) -> None:
 @store_option
 def show(run: str, as_json: bool, n_samples: int, flat_params: bool, store: str | None) -> None:
     """One run: resolved spec, params, final and best metrics, environment, artifacts, samples."""
-    from .details import run_details
+    from .details import SHOW_CHARS, run_details
 
     st = _store(store)
     with st.held():
-        details = run_details(st, run, samples=n_samples)
+        details = run_details(st, run, samples=n_samples, clip=None if as_json else SHOW_CHARS)
     if as_json:
         _json(details.to_json())
         return

@@ -49,6 +49,7 @@ class RunDetails:
         if self.environment is not None:
             env = {k: _plain(v) for k, v in self.environment.items() if k != "run_id"}
             env["packages"] = _loads(self.environment.get("packages"))
+            env["provenance"] = _loads(self.environment.get("provenance"))
         return {
             "run": run,
             "params": {r["path"]: _loads(r["value"]) for r in self.params.iter_rows(named=True)},
@@ -71,12 +72,42 @@ class RunDetails:
         }
 
 
-def run_details(store: Store, ref: str, samples: int = 5) -> RunDetails:
-    """Gather one run (id, unique prefix or name). Works for a run still in flight."""
+# What a terminal view reads of one text value: a run may hold a 200 MB error or a 50 MB
+# description (issue 16), and `specrun show` must stay fast whatever it holds. The cut is
+# made in SQL, so the rest never leaves the store; `--json` reads everything.
+SHOW_CHARS = 2_000
+SHOW_SPEC_CHARS = 1_000_000  # a resolved spec longer than this is not rendered as YAML
+RUN_TEXT_COLUMNS = ("description", "spec_path", "spec_text", "error", "traceback", "repro_detail",
+                    "host", "data_fingerprint", "spec_hash", "mode")
+
+
+def clipped(expr: str, limit: int, alias: str | None = None) -> str:
+    """SQL: ``expr`` cut to ``limit`` characters, saying how many more there were."""
+    return (f"CASE WHEN length({expr}) > {int(limit)} THEN left({expr}, {int(limit)}) || '… ('"
+            f" || (length({expr}) - {int(limit)}) || ' more characters)' ELSE {expr} END"
+            f" AS {alias or expr}")
+
+
+def _run_row(store: Store, run_id: str, clip: int | None) -> dict[str, Any]:
+    if clip is None:
+        return dict(store._q("SELECT * FROM runs WHERE run_id = ?", [run_id]).row(0, named=True))
+    cols = set(store._q("SELECT * FROM runs LIMIT 0").columns)
+    replace = [clipped(c, clip) for c in RUN_TEXT_COLUMNS if c in cols]
+    replace.append(f"CASE WHEN length(spec_resolved::VARCHAR) > {SHOW_SPEC_CHARS} THEN NULL"
+                   " ELSE spec_resolved END AS spec_resolved")
+    sql = (f"SELECT * REPLACE ({', '.join(replace)}), length(spec_resolved::VARCHAR) AS spec_resolved_chars"
+           " FROM runs WHERE run_id = ?")
+    return dict(store._q(sql, [run_id]).row(0, named=True))
+
+
+def run_details(store: Store, ref: str, samples: int = 5, clip: int | None = None) -> RunDetails:
+    """Gather one run (id, unique prefix or name). Works for a run still in flight.
+    ``clip`` cuts every text value to that many characters (for a terminal view)."""
     run_id = resolve_run(store, ref)
-    run = store._q("SELECT * FROM runs WHERE run_id = ?", [run_id]).row(0, named=True)
+    run = _run_row(store, run_id, clip)
+    value = "value_json::VARCHAR AS value" if clip is None else clipped("value_json::VARCHAR", clip, "value")
     params = store._q(
-        "SELECT path, type, value_json::VARCHAR AS value FROM params"
+        f"SELECT path, type, {value} FROM params"
         " WHERE run_id = ? ORDER BY path",
         [run_id],
     )
@@ -87,8 +118,10 @@ def run_details(store: Store, ref: str, samples: int = 5) -> RunDetails:
         [run_id],
     )
     # The newest step's samples are what the finished model produced.
+    texts = ("input, reference, output" if clip is None
+             else ", ".join(clipped(c, clip) for c in ("input", "reference", "output")))
     sample_rows = store._q(
-        """SELECT split, step, idx, input, reference, output FROM samples
+        f"""SELECT split, step, idx, {texts} FROM samples
            WHERE run_id = ? AND step IS NOT DISTINCT FROM
                  (SELECT max(step) FROM samples s
                   WHERE s.run_id = samples.run_id AND s.split = samples.split)

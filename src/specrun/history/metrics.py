@@ -6,22 +6,14 @@ whose name says it is an error or a loss is minimised and every other one maximi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from ..errors import StoreError
 from ..store.query import Store
+from ..store.search import direction
 
-_LOWER_IS_BETTER = re.compile(
-    r"(loss|error|err$|^err|perplexity|ppl|wer$|cer$|ter$|mse|rmse|mae|distance|time|latency)",
-    re.IGNORECASE,
-)
-
-
-def direction(name: str) -> str:
-    """'min' when a smaller value of metric ``name`` is better, else 'max'."""
-    return "min" if _LOWER_IS_BETTER.search(name) else "max"
+__all__ = ["best_metrics", "direction", "final_metrics", "metric_names", "metric_series", "split_metric_name"]
 
 
 def final_metrics(store: Store, run_ids: Sequence[str]) -> Any:

@@ -241,5 +241,26 @@ def _single_run_sections(store: Store, run: dict[str, Any]) -> list[str]:
                 h.table(["name", "kind", "bytes", "sha256"], artifact_rows, [False, False, True, False]),
             )
         )
+        parts.extend(_html_artifacts(store, run_id, artifacts))
     parts.append(h.section("Resolved spec", h.pre(canonical_yaml(run.get("spec_resolved")))))
+    return parts
+
+
+# An HTML artifact larger than this is listed, not embedded: the report must stay mailable.
+HTML_EMBED_LIMIT = 5_000_000
+
+
+def _html_artifacts(store: Store, run_id: str, artifacts: Any) -> list[str]:
+    """Artifacts of kind ``html`` (an executed notebook, a plugin's own report) shown in the
+    page, each in a sandboxed frame so that its styles and scripts stay its own."""
+    parts = []
+    for a in artifacts.filter(kind="html").iter_rows(named=True):
+        path = store.artifact_path(run_id, a["name"])
+        if not path.is_file() or a["bytes"] > HTML_EMBED_LIMIT:
+            continue
+        frame = (
+            f'<iframe sandbox title="{h.esc(a["name"])}" srcdoc="{h.esc(path.read_text("utf-8"))}" '
+            'style="width:100%;height:70vh;border:1px solid #ccc"></iframe>'
+        )
+        parts.append(h.section(a["name"], frame, "an HTML artifact of the run, embedded"))
     return parts

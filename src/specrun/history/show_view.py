@@ -26,11 +26,13 @@ def show_view(details: RunDetails, flat_params: bool = False) -> list[Any]:
         out.append(frame_table(details.params, "params", ["path", "type", "value"]))
     else:
         out.append("[bold]resolved spec[/bold] [dim](--params for the flat typed params)[/dim]")
-        out.append(
-            Syntax(
-                details.spec_yaml.rstrip(), "yaml", theme="ansi_dark", background_color="default"
+        if run.get("spec_resolved") is None and run.get("spec_resolved_chars"):
+            out.append(f"[dim]{run['spec_resolved_chars']:,} characters: too long to show here "
+                       "(specrun show --json)[/dim]")
+        else:
+            out.append(
+                Syntax(_short_yaml(details), "yaml", theme="ansi_dark", background_color="default")
             )
-        )
     out.append(_metrics(details))
     env = details.environment
     if env:
@@ -38,6 +40,7 @@ def show_view(details: RunDetails, flat_params: bool = False) -> list[Any]:
         for key in ("python", "platform", "host", "cpu_count", "gpus", "git_commit", "git_dirty"):
             table.add_row(key, cell(env.get(key)))
         out.append(table)
+        out.extend(_provenance(env.get("provenance"), details.run.get("data_fingerprint")))
     if details.artifacts.height:
         out.append(
             frame_table(
@@ -57,6 +60,27 @@ def show_view(details: RunDetails, flat_params: bool = False) -> list[Any]:
         labels = ", ".join(_rerun_label(details, r) for r in details.children)
         out.append(f"reruns of this run: {labels}")
     return out
+
+
+def _short_yaml(details: RunDetails, limit: int = 500) -> str:
+    """The resolved spec as YAML, each long string cut to ``limit`` characters."""
+    import json
+
+    from .compare import canonical_yaml
+
+    def cut(v: Any) -> Any:
+        if isinstance(v, str) and len(v) > limit:
+            return v[:limit] + f"… ({len(v) - limit:,} more characters)"
+        if isinstance(v, dict):
+            return {k: cut(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [cut(x) for x in v]
+        return v
+
+    spec = details.run.get("spec_resolved")
+    if not spec:
+        return ""
+    return canonical_yaml(json.dumps(cut(json.loads(spec)))).rstrip()
 
 
 def _summary(details: RunDetails) -> Any:
@@ -133,3 +157,34 @@ def _metrics(details: RunDetails) -> Any:
     if not details.final.height:
         table.add_row("–", "[dim]no metric logged yet[/dim]", "", "", "", "")
     return table
+
+
+def _provenance(raw: Any, fingerprint: Any) -> list[Any]:
+    """What plugins recorded about the run's inputs (collect_provenance): one table per
+    section, one row per file, the run's data fingerprint in the title for comparison."""
+    import json
+
+    from rich.table import Table
+
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    out: list[Any] = []
+    for section, value in (data or {}).items():
+        if not isinstance(value, dict):
+            continue
+        title = f"provenance: {section}"
+        if fingerprint:
+            title += f" (data fingerprint {str(fingerprint)[:16]})"
+        table = Table(title=title, title_justify="left")
+        files = value.get("files") or []
+        columns = list(dict.fromkeys(k for f in files for k in f))
+        for c in columns:
+            table.add_column(c)
+        for f in files:
+            table.add_row(*[cell(f.get(c)) for c in columns])
+        out.append(table)
+        extra = {k: v for k, v in value.items() if k not in ("files", "warnings")}
+        if extra:
+            out.append("  " + ", ".join(f"{k}: {cell(v)}" for k, v in extra.items()))
+        for w in value.get("warnings") or []:
+            out.append(f"[yellow]warning:[/yellow] {cell(w)}")
+    return out

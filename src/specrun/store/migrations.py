@@ -183,6 +183,13 @@ def m004_rerun_checks(db: duckdb.DuckDBPyConnection) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN repro_detail VARCHAR")
 
 
+@migration
+def m005_environment_provenance(db: duckdb.DuckDBPyConnection) -> None:
+    """Where a run's inputs came from, as plugins report it (``collect_provenance``): the DVC
+    hash and repository revision of each data file, for example."""
+    db.execute("ALTER TABLE environment ADD COLUMN provenance JSON")
+
+
 def applied(db: duckdb.DuckDBPyConnection) -> list[str]:
     exists = db.execute(
         "SELECT count(*) FROM information_schema.tables "

@@ -108,11 +108,20 @@ class Sort:
         return f"{self.split}/{self.name}"
 
 
+_LOWER_IS_BETTER = re.compile(
+    r"(loss|error|err$|^err|perplexity|ppl|wer$|cer$|ter$|mse|rmse|mae|distance|time|latency)",
+    re.IGNORECASE,
+)
+
+
+def direction(name: str) -> str:
+    """'min' when a smaller value of metric ``name`` is better, else 'max'."""
+    return "min" if _LOWER_IS_BETTER.search(name) else "max"
+
+
 def parse_sort(text: str) -> Sort:
     """``split/metric``, best first (a loss or error ascending, anything else descending);
     a leading ``+`` forces ascending and ``-`` descending."""
-    from ..history.metrics import direction
-
     raw = text.strip()
     forced = raw[:1] if raw[:1] in "+-" else ""
     path = raw[1:] if forced else raw

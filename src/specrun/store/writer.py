@@ -198,7 +198,11 @@ def _write_batch(db: Any, runs: dict[str, dict[str, Any]], params: list[tuple[An
     if params:
         _insert(db, "params", _arrow(PARAM_NAMES, PARAM_TYPES, list(zip(*params, strict=True))))
     if env:
-        db.executemany("INSERT INTO environment VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", env)
+        db.executemany(
+            "INSERT INTO environment (run_id, python, platform, host, cpu_count, gpus, git_commit, "
+            "git_dirty, packages, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            env,
+        )
     if metrics[0]:
         db.register("_specrun_metrics", _arrow(METRIC_NAMES, METRIC_TYPES, metrics))
         try:
@@ -291,7 +295,8 @@ class StoreWriter:
                 self.batch.env.append(
                     (run_id, env.get("python"), env.get("platform"), env.get("host"), env.get("cpu_count"),
                      env.get("gpus", []), env.get("git_commit"), env.get("git_dirty"),
-                     json.dumps(env.get("packages", {}))))
+                     json.dumps(env.get("packages", {})),
+                     json.dumps(env["provenance"]) if env.get("provenance") else None))
             self.batch.touch()
         self._maybe_flush()
 

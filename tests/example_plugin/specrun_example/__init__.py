@@ -2,7 +2,9 @@
 
 Kinds: ``counting`` (a model that trains itself toward a target, logging each step),
 ``slow_counting`` (the same, slowly, writing its pid so tests can kill it), ``exploding``
-(its factory raises: a bug in a plugin), ``mean_abs_error`` (a metric).
+(its factory raises: a bug in a plugin), ``constant`` (a model that needs a trainer) and
+``nudging`` (the trainer that trains it), ``mean_abs_error`` (a metric); ``load_model`` gives a
+counting run's learnt number.
 """
 
 from __future__ import annotations
@@ -54,6 +56,41 @@ class CountingModel:
         return Predictions(split, outputs=[model["value"]] * n, references=[self.p.target] * n)
 
 
+class ConstantParams(Params):
+    """A model that does not train itself: one number, set by the ``nudging`` trainer."""
+
+
+class ConstantModel:
+    def __init__(self, params):
+        pass
+
+    def build(self, ctx, dataset):
+        return {"value": 0.0}
+
+
+class NudgingParams(Params):
+    """Trains a ``constant`` model: moves its number halfway to the target each step."""
+
+    target: float = 2.0
+    steps: int = Field(8, gt=0)
+
+
+class NudgingTrainer:
+    def __init__(self, params):
+        self.p = params
+
+    def fit(self, ctx, model, dataset):
+        for step in range(1, self.p.steps + 1):
+            model["value"] += 0.5 * (self.p.target - model["value"])
+            ctx.step = step
+            ctx.log_metrics({"error": abs(self.p.target - model["value"])})
+        return model
+
+    def predict(self, ctx, model, dataset, split):
+        n = len(dataset[split])
+        return Predictions(split, outputs=[model["value"]] * n, references=[self.p.target] * n)
+
+
 class ExplodingParams(Params):
     """Its factory raises, like a plugin with a bug."""
 
@@ -77,7 +114,16 @@ class MeanAbsError:
 
 
 @hookimpl
+def load_model(artifact_dir):
+    """The learnt number. Written the short way a third party may write it: it does not check
+    the run is its own, because core calls it only for the kinds this plugin registers."""
+    return float((artifact_dir / "model" / "value.txt").read_text())
+
+
+@hookimpl
 def register_components(register):
     register(Component("model", "counting", CountingParams, CountingModel))
     register(Component("model", "exploding", ExplodingParams, exploding))
+    register(Component("model", "constant", ConstantParams, ConstantModel, needs_trainer=True))
+    register(Component("trainer", "nudging", NudgingParams, NudgingTrainer, trains=("constant",)))
     register(Component("metrics", "mean_abs_error", MaeParams, MeanAbsError))

@@ -138,16 +138,3 @@ class EnsembleParams(Params):
             if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
                 raise ValueError("weights must be >= 0 with a positive sum")
         return self
-
-
-class DistinctNParams(Params):
-    """distinct-n: unique / all n-grams of the generated texts (higher: less repetition)."""
-
-    n: list[int] = Field(default_factory=lambda: [1, 2], min_length=1)
-    unit: Literal["word", "char"] = "word"
-
-    @model_validator(mode="after")
-    def _positive(self) -> DistinctNParams:
-        if any(k < 1 for k in self.n):
-            raise ValueError("n must be >= 1")
-        return self

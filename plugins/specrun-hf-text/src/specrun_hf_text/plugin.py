@@ -23,7 +23,6 @@ from .params_models import (
     CausalLMParams,
     CausalLMTrainerParams,
     ClassifierTrainerParams,
-    DistinctNParams,
     EnsembleParams,
     HfClassifierParams,
 )
@@ -46,13 +45,14 @@ COMPONENTS = [
     ("model", "ensemble", EnsembleParams, "ensemble:Ensemble"),
     ("model", "hf_causal_lm", CausalLMParams, "causal_lm:HfCausalLM"),
     ("trainer", "hf_causal_lm_trainer", CausalLMTrainerParams, "causal_lm:CausalLMTrainer"),
-    ("metrics", "distinct_n", DistinctNParams, "text_metrics:DistinctN"),
 ]
 
 
 # Sections whose kinds draw random numbers from torch (models, trainers, and the augmenters
 # that run a model: EDA's embedding synonyms, back-translation): core seeds it first.
 TORCH_KINDS = {"eda", "back_translation"}
+# trainer kind -> the model kind it trains (those models do not train themselves).
+TRAINS = {"hf_classifier_trainer": "hf_classifier", "hf_causal_lm_trainer": "hf_causal_lm"}
 
 
 @hookimpl
@@ -60,18 +60,13 @@ def register_components(register: Any) -> None:
     for section, kind, params, factory in COMPONENTS:
         uses_torch = section in ("model", "trainer") or kind in TORCH_KINDS
         seeds = ("torch",) if uses_torch else ()
-        register(Component(section, kind, params, f"{PKG}.{factory}", seeds=seeds))
+        register(Component(section, kind, params, f"{PKG}.{factory}", seeds=seeds,
+                           needs_trainer=kind in TRAINS.values(), trains=(TRAINS.get(kind) or ())))
 
 
 @hookimpl
-def load_model(run: Any, artifact_dir: Any) -> Any:
+def load_model(run: Any, artifact_dir: Any, kind: str | None) -> Any:
     """Load a classifier or causal LM trained by this plugin; None for anyone else's run."""
-    import json
-
-    spec = run.get("spec_resolved") if isinstance(run, dict) else None
-    if isinstance(spec, str):
-        spec = json.loads(spec)
-    kind = ((spec or {}).get("model") or {}).get("kind")
     if kind not in LOADABLE_MODEL_KINDS:
         return None
     from .saved_models import load_saved_model

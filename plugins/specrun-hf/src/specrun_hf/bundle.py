@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .plugin import MODEL_CARD
+from .card import MODEL_CARD
 from .seq2seq_data import Seq2SeqCollator, TokenizedPairs, encode_pairs
 
 CARD_VERSION = 1

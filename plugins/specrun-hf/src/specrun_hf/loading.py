@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import runtime
-from .plugin import MODEL_CARD
+from .card import MODEL_CARD
 
 
 @dataclass

@@ -10,13 +10,12 @@ from specrun import Component, hookimpl
 
 from .data_params import GeneratedKoEnParams, GeneratedSummariesParams, PairTextParams
 from .model_params import AutoSeq2SeqParams, BartParams, MarianParams, VanillaTransformerParams
-from .text_metrics import BleuParams, ChrfParams, LossParams, RougeParams
 from .trainer_params import HFSeq2SeqTrainerParams
 
-# Written next to every saved model; its presence tells load_model the run is ours.
-MODEL_CARD = "specrun_hf.json"
 # What the models and the trainer draw random numbers from: core seeds it before each builds.
 TORCH = ("torch",)
+# The models the seq2seq trainer trains (none of them trains itself).
+SEQ2SEQ_KINDS = ("marian", "bart", "seq2seq", "vanilla_transformer")
 
 
 @hookimpl
@@ -55,8 +54,10 @@ def register_components(register: Any) -> None:
     )
 
     models = "specrun_hf.hf_models"
-    register(Component("model", "marian", MarianParams, f"{models}:MarianModel", seeds=TORCH))
-    register(Component("model", "bart", BartParams, f"{models}:BartModel", seeds=TORCH))
+    register(Component("model", "marian", MarianParams, f"{models}:MarianModel", seeds=TORCH,
+                       needs_trainer=True))
+    register(Component("model", "bart", BartParams, f"{models}:BartModel", seeds=TORCH,
+                       needs_trainer=True))
     register(
         Component(
             "model",
@@ -64,6 +65,7 @@ def register_components(register: Any) -> None:
             AutoSeq2SeqParams,
             "specrun_hf.hf_models:AutoSeq2SeqModel",
             seeds=TORCH,
+            needs_trainer=True,
         )
     )
     register(
@@ -73,6 +75,7 @@ def register_components(register: Any) -> None:
             VanillaTransformerParams,
             "specrun_hf.vanilla.component:VanillaTransformerModel",
             seeds=TORCH,
+            needs_trainer=True,
         )
     )
 
@@ -83,18 +86,17 @@ def register_components(register: Any) -> None:
             HFSeq2SeqTrainerParams,
             "specrun_hf.trainer:HFSeq2SeqTrainer",
             seeds=TORCH,
+            trains=SEQ2SEQ_KINDS,
         )
     )
-
-    register(Component("metrics", "bleu", BleuParams, "specrun_hf.text_metrics:Bleu"))
-    register(Component("metrics", "chrf", ChrfParams, "specrun_hf.text_metrics:Chrf"))
-    register(Component("metrics", "rouge", RougeParams, "specrun_hf.text_metrics:Rouge"))
-    register(Component("metrics", "loss", LossParams, "specrun_hf.text_metrics:Loss"))
+    # bleu, chrf, rouge and loss come from specrun-textmetrics (no torch needed to score).
 
 
 @hookimpl
-def load_model(run: Any, artifact_dir: Any) -> Any:
-    """A seq2seq run's saved model and tokenizer as a ``LoadedSeq2Seq`` (None if not ours)."""
+def load_model(artifact_dir: Any) -> Any:
+    """A seq2seq run's saved model and tokenizer as a ``LoadedSeq2Seq`` (None if it saved none)."""
+    from .card import MODEL_CARD
+
     model_dir = Path(artifact_dir) / "model"
     if not (model_dir / MODEL_CARD).is_file():
         return None

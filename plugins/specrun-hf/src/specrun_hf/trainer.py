@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from specrun import DataError, Predictions, UserError
+from specrun_textmetrics.metrics import signatures
 
 from . import runtime
 from .bundle import Seq2SeqBundle
-from .text_metrics import signatures
 from .trainer_params import HFSeq2SeqTrainerParams
 
 STATE_SIGNATURES = "hf:metric_signatures"

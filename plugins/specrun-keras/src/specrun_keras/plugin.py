@@ -28,8 +28,6 @@ from .image_params import (
 from .seq2seq_params import KerasSeq2SeqParams
 
 _OPS = "specrun_keras.image_ops"
-# Written next to every saved model; its presence tells load_model the run is ours.
-MODEL_CARD = "specrun_keras.json"
 # Core calls this seeder before a model builds: Keras imported quietly, then seeded.
 SEEDS = ("specrun_keras.runtime:seed_run",)
 
@@ -81,8 +79,10 @@ def register_components(register):
 
 
 @hookimpl
-def load_model(run: Any, artifact_dir: Any) -> Any:
-    """A run's trained ``LoadedImageClassifier`` or ``LoadedTranslator``; None if not ours."""
+def load_model(artifact_dir: Any) -> Any:
+    """A run's trained ``LoadedImageClassifier`` or ``LoadedTranslator`` (None if it saved none)."""
+    from .card import MODEL_CARD
+
     model_dir = Path(artifact_dir) / "model"
     if not (model_dir / MODEL_CARD).is_file():
         return None

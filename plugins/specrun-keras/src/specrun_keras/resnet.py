@@ -15,9 +15,9 @@ from typing import Any
 from specrun import DataError, Dataset, Predictions
 
 from .archive import make_reproducible
+from .card import MODEL_CARD
 from .image_ops import RANDOM_OPS, input_normalization, load_images
 from .image_params import KerasResNetParams
-from .plugin import MODEL_CARD
 from .runtime import configure_threads, fit_verbosity, keras_module, seed_keras
 
 keras = keras_module()

@@ -14,7 +14,7 @@ from typing import Any
 
 from specrun import DataError, Dataset, Predictions
 
-from .plugin import MODEL_CARD
+from .card import MODEL_CARD
 from .runtime import configure_threads, fit_verbosity, keras_module, seed_keras
 from .seq2seq_params import KerasSeq2SeqParams
 from .vocab import Vocab, encode_sources, encode_targets, join_units, split_units

@@ -10,6 +10,7 @@ from typing import Any
 
 from specrun import Component, hookimpl
 
+from .kinds import MODEL_KINDS
 from .params import (
     BiEncoderParams,
     CrossEncoderParams,
@@ -20,9 +21,6 @@ from .params import (
     RetrievalTrainerParams,
     RetrieveAndRerankParams,
 )
-
-MODEL_KINDS = ("bi_encoder", "poly_encoder", "cross_encoder", "retrieve_and_rerank")
-
 
 # The models and the trainer draw random numbers from torch: core seeds it before each builds.
 TORCH = ("torch",)
@@ -40,7 +38,8 @@ def register_components(register: Any) -> None:
         ("bi_encoder", BiEncoderParams, "BiEncoderKind"),
         ("poly_encoder", PolyEncoderParams, "PolyEncoderKind"),
     ):
-        register(Component("model", kind, params, f"{pkg}.models:{factory}", seeds=TORCH))
+        register(Component("model", kind, params, f"{pkg}.models:{factory}", seeds=TORCH,
+                           needs_trainer=True))
     register(
         Component(
             "model",
@@ -48,6 +47,7 @@ def register_components(register: Any) -> None:
             CrossEncoderParams,
             f"{pkg}.models:CrossEncoderKind",
             seeds=TORCH,
+            needs_trainer=True,
         )
     )
     register(
@@ -57,6 +57,7 @@ def register_components(register: Any) -> None:
             RetrieveAndRerankParams,
             f"{pkg}.models:RetrieveAndRerankKind",
             seeds=TORCH,
+            needs_trainer=True,
         )
     )
     register(
@@ -66,6 +67,7 @@ def register_components(register: Any) -> None:
             RetrievalTrainerParams,
             f"{pkg}.trainer:RetrievalTrainer",
             seeds=TORCH,
+            trains=MODEL_KINDS,
         )
     )
     register(
@@ -83,23 +85,10 @@ def register_commands(cli: Any) -> None:
 
 
 @hookimpl
-def load_model(run: Any, artifact_dir: Any) -> Any:
+def load_model(run: Any, artifact_dir: Any, kind: str | None) -> Any:
     """A run of one of our model kinds loads as a ``RetrievalBot``; others are not ours."""
-    if model_kind(run) not in MODEL_KINDS:
+    if kind not in MODEL_KINDS:
         return None
     from .artifacts import load_bot
 
     return load_bot(artifact_dir, run_id=run["run_id"])
-
-
-def model_kind(run: Any) -> str | None:
-    """The model kind of a stored run (its resolved spec is canonical JSON)."""
-    import json
-
-    spec = run.get("spec_resolved") if isinstance(run, dict) else None
-    if not spec:
-        return None
-    try:
-        return (json.loads(spec).get("model") or {}).get("kind")
-    except (ValueError, AttributeError):
-        return None

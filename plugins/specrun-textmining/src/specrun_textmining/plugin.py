@@ -38,13 +38,8 @@ def register_components(register: Any) -> None:
 
 
 @hookimpl
-def load_model(run: Any, artifact_dir: Any) -> Any:
+def load_model(artifact_dir: Any, kind: str | None) -> Any:
     """A tfidf_logreg run's fitted pipeline, or an lda run's {"lda", "dictionary"}."""
-    import json
-
-    spec = run.get("spec_resolved")
-    spec = json.loads(spec) if isinstance(spec, str) else (spec or {})
-    kind = (spec.get("model") or {}).get("kind")
     if kind == "tfidf_logreg":
         from .sentiment import load_pipeline
 

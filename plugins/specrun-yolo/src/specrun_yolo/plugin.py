@@ -4,7 +4,6 @@ starts, never when `specrun validate` or `specrun plugins` loads the plugin."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +39,9 @@ def register_components(register):
 
 
 @hookimpl
-def load_model(run: Any, artifact_dir: Any) -> Any:
+def load_model(artifact_dir: Any, kind: str | None) -> Any:
     """An ultralytics ``YOLO`` from the run's best checkpoint, for runs of the yolo model."""
-    spec = run.get("spec_resolved") if isinstance(run, dict) else None
-    if isinstance(spec, str):
-        spec = json.loads(spec)
-    if not spec or (spec.get("model") or {}).get("kind") != "yolo":
+    if kind != "yolo":
         return None
     weights = Path(artifact_dir) / "model" / "best.pt"
     if not weights.is_file():

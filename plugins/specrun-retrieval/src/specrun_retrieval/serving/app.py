@@ -8,19 +8,41 @@ document is at /openapi.json, the interactive one at /docs.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import json
+import secrets
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi import FastAPI, HTTPException, Path, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from .service import ChatService
 
 MAX_TEXT_CHARS = 2000
 MAX_K = 50
+# Offsets past this are refused (422): the databases take 64-bit offsets, and 2**63 was a 500.
+MAX_OFFSET = 2**62
+# Reachable without the token: the service's liveness and the API's own description.
+OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
+
+
+def _encodable(text: str) -> str:
+    """JSON can carry a lone surrogate (``"\\ud800"``), which no database can store."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text is not valid Unicode (it holds a lone surrogate)") from None
+    return text
+
 
 Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS),
+    AfterValidator(_encodable),
 ]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 ConversationId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 ]
@@ -102,13 +124,36 @@ def _out(row: object) -> ResponseOut:
     return ResponseOut.model_validate(row, from_attributes=True)
 
 
-def create_app(service: ChatService) -> FastAPI:
+def create_app(service: ChatService, token: str | None = None) -> FastAPI:
+    """The API; with ``token``, every path but OPEN_PATHS wants ``Authorization: Bearer TOKEN``."""
     app = FastAPI(
         title="specrun retrieval chatbot",
         version="1",
         description=f"Answers with the candidate responses that run {service.bot.run_id} "
         f"({service.bot.kind}) ranks highest.",
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's own handler echoes the input as UTF-8, and a lone surrogate in it made
+        # the 422 a 500: escaped JSON (ASCII) carries any input back.
+        detail = jsonable_encoder(exc.errors())
+        body = json.dumps({"detail": detail}, ensure_ascii=True, default=str)
+        return Response(body, status_code=422, media_type="application/json")
+
+    if token:
+        expected = f"Bearer {token}".encode()
+
+        @app.middleware("http")
+        async def require_token(request: Request, call_next: Any) -> Any:
+            given = request.headers.get("authorization", "").encode("utf-8", "replace")
+            if request.url.path not in OPEN_PATHS and not secrets.compare_digest(given, expected):
+                return JSONResponse(
+                    {"detail": "missing or wrong token: send Authorization: Bearer TOKEN"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            return await call_next(request)
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> dict:
@@ -125,7 +170,7 @@ def create_app(service: ChatService) -> FastAPI:
 
     @app.get("/responses", response_model=ResponsePage, tags=["responses"])
     def list_responses(
-        offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 50
+        offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=500)] = 50
     ) -> ResponsePage:
         total, rows = service.db.list_responses(offset, limit)
         return ResponsePage(total=total, offset=offset, items=[_out(r) for r in rows])
@@ -156,7 +201,7 @@ def create_app(service: ChatService) -> FastAPI:
 
     @app.get("/conversations", response_model=list[ConversationSummary], tags=["conversations"])
     def list_conversations(
-        offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 50
+        offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=500)] = 50
     ) -> list[ConversationSummary]:
         return [
             ConversationSummary(conversation_id=c, turns=n, started_at=first, last_at=last)

@@ -19,7 +19,7 @@ def open_bot(run_ref: str, store: str | None) -> Any:
     import specrun
     from specrun import UserError
 
-    from ..plugin import MODEL_KINDS, model_kind
+    from ..kinds import MODEL_KINDS, model_kind
 
     row = specrun.open_store(store).run(run_ref)
     kind = model_kind(row)
@@ -41,6 +41,42 @@ def open_bot(run_ref: str, store: str | None) -> Any:
     return specrun.load_model(row["run_id"], store)
 
 
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+MIN_TOKEN_CHARS = 16
+
+
+def serving_token(host: str, token: str | None, new_token: bool) -> str | None:
+    """The token the API will want, or a UserError: beyond loopback, one is required."""
+    import secrets
+
+    from specrun import UserError
+
+    if token is not None and len(token) < MIN_TOKEN_CHARS:
+        raise UserError(
+            f"--token must be at least {MIN_TOKEN_CHARS} characters (or use --new-token)"
+        )
+    if new_token:
+        return secrets.token_urlsafe(24)
+    if token is None and not is_loopback(host):
+        raise UserError(
+            f"refusing to serve on {host} without a token: the API adds, changes and deletes "
+            "responses and returns the conversation log, to anyone who can reach the port. "
+            "Pass --new-token (one is made and printed) or --token TOKEN (or SPECRUN_SERVE_TOKEN), "
+            "or serve on 127.0.0.1"
+        )
+    return token
+
+
 def default_db_url(store: str | None, run_id: str) -> str:
     from specrun.store.connection import store_path
 
@@ -58,7 +94,7 @@ def default_db_url(store: str | None, run_id: str) -> str:
     default=None,
     metavar="URL",
     help="SQLAlchemy URL of the chatbot database: sqlite:///bot.sqlite, "
-    "postgresql+psycopg2://user@host/db, mysql+pymysql://... "
+    "postgresql+psycopg2://user@host/db, mysql+pymysql://user@host/db?charset=utf8mb4 "
     "(default: chatbot-RUN.sqlite beside the store)",
 )
 @click.option(
@@ -70,6 +106,13 @@ def default_db_url(store: str | None, run_id: str) -> str:
     help="candidate index; numpy is brute force, the baseline of the benchmark",
 )
 @click.option("--store", type=click.Path(dir_okay=False), default=None, help="run store")
+@click.option(
+    "--token",
+    envvar="SPECRUN_SERVE_TOKEN",
+    default=None,
+    help="requests must send Authorization: Bearer TOKEN (required beyond 127.0.0.1)",
+)
+@click.option("--new-token", is_flag=True, help="make a random token and print it at start")
 @click.option(
     "--log-level",
     default="warning",
@@ -83,6 +126,8 @@ def serve(
     db_url: str | None,
     index_kind: str,
     store: str | None,
+    token: str | None,
+    new_token: bool,
     log_level: str,
 ) -> None:
     """Serve a retrieval run as a REST chatbot (OpenAPI document at /docs)."""
@@ -94,6 +139,7 @@ def serve(
     from .db import ChatDatabase
     from .service import ChatService
 
+    token = serving_token(host, token, new_token)  # before the model loads: a refusal is quick
     bot = open_bot(run, store)
     url = db_url or default_db_url(store, bot.run_id)
     try:
@@ -112,8 +158,12 @@ def serve(
         f"database {db.dialect}; http://{host}:{port}/docs",
         err=True,
     )
+    if new_token:
+        click.echo(f"token: {token}  (send the header Authorization: Bearer {token})", err=True)
+    elif token:
+        click.echo("requests must send the header Authorization: Bearer TOKEN", err=True)
     try:
-        uvicorn.run(create_app(service), host=host, port=port, log_level=log_level)
+        uvicorn.run(create_app(service, token), host=host, port=port, log_level=log_level)
     finally:
         db.close()
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -36,16 +37,24 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+# MySQL's DATETIME keeps whole seconds unless given a precision: conversations a few
+# milliseconds apart would tie, and "most recently active" would sort by id instead.
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+# Tables hold 4-byte UTF-8 (emoji, rare Hanja) whatever the MySQL database's default charset.
+MYSQL_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+
+
 class Base(DeclarativeBase):
     pass
 
 
 class Response(Base):
     __tablename__ = "responses"
+    __table_args__ = MYSQL_TABLE
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     text: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, nullable=False)
 
 
 class ResponseEmbedding(Base):
@@ -53,6 +62,7 @@ class ResponseEmbedding(Base):
     another run serving the same database, does not embed everything again."""
 
     __tablename__ = "response_embeddings"
+    __table_args__ = MYSQL_TABLE
     response_id: Mapped[int] = mapped_column(
         ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
     )
@@ -65,6 +75,7 @@ class ConversationTurn(Base):
     is edited or deleted later."""
 
     __tablename__ = "conversation_turns"
+    __table_args__ = MYSQL_TABLE
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
     context: Mapped[str] = mapped_column(Text, nullable=False)
@@ -73,7 +84,7 @@ class ConversationTurn(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     model_key: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime, default=utcnow, nullable=False, index=True
+        Timestamp, default=utcnow, nullable=False, index=True
     )
 
 

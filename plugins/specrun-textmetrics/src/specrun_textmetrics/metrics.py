@@ -1,6 +1,7 @@
-"""Text-generation metric kinds: bleu, chrf (sacrebleu), rouge (Hangul-aware) and loss.
+"""Text metric kinds: bleu, chrf (sacrebleu), rouge (Hangul-aware), loss (and perplexity)
+and distinct_n.
 
-This module never imports torch or transformers: Keras, retrieval and other plugins reuse
+This module never imports torch or transformers: Keras, retrieval and other plugins use
 these kinds by name, and a metric must not drag a framework into their processes.
 
 Every metric reads ``Predictions.outputs`` (hypotheses) and ``references``; sacrebleu's
@@ -14,7 +15,7 @@ import math
 import re
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from specrun import DataError, Params, Predictions, UserError
 
 
@@ -48,6 +49,19 @@ class RougeParams(Params):
 
 class LossParams(Params):
     """The trainer's teacher-forced eval loss and its perplexity."""
+
+
+class DistinctNParams(Params):
+    """distinct-n: unique / all n-grams of the generated texts (higher: less repetition)."""
+
+    n: list[int] = Field(default_factory=lambda: [1, 2], min_length=1)
+    unit: Literal["word", "char"] = "word"
+
+    @model_validator(mode="after")
+    def _positive(self) -> DistinctNParams:
+        if any(k < 1 for k in self.n):
+            raise ValueError("n must be >= 1")
+        return self
 
 
 def _texts(preds: Predictions, metric: str) -> tuple[list[str], list[str]]:
@@ -163,6 +177,33 @@ class Loss:
             )
         loss = float(loss)
         return {"loss": loss, "perplexity": math.exp(min(loss, 50.0))}
+
+
+def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def distinct_n(texts: list[str], n: int, unit: str = "word") -> float:
+    """The share of distinct n-grams among all n-grams of ``texts`` (Li et al., 2016),
+    corpus level: less repetition, higher distinct-n."""
+    total, seen = 0, set()
+    for t in texts:
+        tokens = str(t).split() if unit == "word" else [c for c in str(t) if not c.isspace()]
+        grams = ngrams(tokens, n)
+        total += len(grams)
+        seen.update(grams)
+    return len(seen) / total if total else 0.0
+
+
+class DistinctN:
+    def __init__(self, params: DistinctNParams):
+        self.p = params
+
+    def compute(self, preds: Predictions) -> dict[str, float]:
+        preds.need("outputs", metric="distinct_n")
+        texts = [str(o) for o in preds.outputs or []]
+        suffix = "" if self.p.unit == "word" else "_char"
+        return {f"distinct_{n}{suffix}": distinct_n(texts, n, self.p.unit) for n in self.p.n}
 
 
 def signatures(extra: dict[str, Any]) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""The metric kinds: sacrebleu BLEU/chrF with signatures, Hangul-aware ROUGE, eval loss."""
+"""The metric kinds: sacrebleu BLEU/chrF with signatures, Hangul-aware ROUGE, eval loss,
+distinct-n."""
 
 from __future__ import annotations
 
@@ -8,16 +9,19 @@ import sys
 import pytest
 from specrun import DataError, Predictions, UserError
 
-from specrun_hf.text_metrics import (
+from specrun_textmetrics.metrics import (
     Bleu,
     BleuParams,
     Chrf,
     ChrfParams,
+    DistinctN,
+    DistinctNParams,
     HangulAwareTokenizer,
     Loss,
     LossParams,
     Rouge,
     RougeParams,
+    distinct_n,
 )
 
 KO_REF = "서울에서 토요일 열린 축제는 시민 1200명이 참가해 큰 호응을 얻었다."
@@ -90,10 +94,28 @@ def test_mismatched_or_missing_outputs_are_clear_errors():
 
 def test_metrics_module_does_not_import_torch():
     code = (
-        "import sys; from specrun import Predictions; import specrun_hf.text_metrics as m;"
+        "import sys; from specrun import Predictions; import specrun_textmetrics.metrics as m;"
         "p = Predictions('eval', outputs=['가 나'], references=['가 나']);"
         "m.Bleu(m.BleuParams()).compute(p); m.Rouge(m.RougeParams()).compute(p);"
         "print(sorted(x for x in ('torch', 'transformers', 'tensorflow') if x in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_distinct_n_counts_unique_ngrams_by_word_or_character():
+    assert distinct_n(["a a a a"], 1) == 0.25
+    assert distinct_n(["a b", "a b"], 2) == 0.5
+    metric = DistinctN(DistinctNParams(n=[1], unit="char"))
+    got = metric.compute(Predictions("eval", outputs=["가가나"]))
+    assert got == {"distinct_1_char": 2 / 3}
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        DistinctNParams(n=[0])
+
+
+def test_every_kind_is_registered_by_this_plugin():
+    from specrun.plugins import get_registry
+
+    registry = get_registry()
+    for kind in ("bleu", "chrf", "rouge", "loss", "distinct_n"):
+        assert registry.components[("metrics", kind)].package == "specrun-textmetrics"

@@ -1,0 +1,1 @@
+"""specrun-dvc: the DVC provenance of a run's data files."""

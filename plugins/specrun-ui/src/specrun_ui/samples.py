@@ -1,0 +1,90 @@
+"""The same examples across runs, aligned on the input as `specrun samples` aligns them,
+with a score per example and run: exact match always (a classifier's correct label), and
+sentence BLEU and chrF when sacrebleu is installed and the references are sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from specrun.history.samples import latest_samples
+from specrun.store.query import Store
+
+from .jsonable import plain
+from .views import run_ids
+
+
+def _sentence_scorers() -> dict[str, Any]:
+    try:
+        from sacrebleu.metrics import BLEU, CHRF
+    except ImportError:
+        return {}
+    bleu, chrf = BLEU(effective_order=True), CHRF()
+    return {
+        "bleu": lambda out, ref: bleu.sentence_score(out, [ref]).score,
+        "chrf": lambda out, ref: chrf.sentence_score(out, [ref]).score,
+    }
+
+
+def samples_page(
+    store: Store,
+    refs: Sequence[str],
+    split: str | None = None,
+    sort: str = "index",
+    score: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """Rows of input, reference and one output and score set per run. ``sort='delta'``
+    puts first the examples where the last run scores worst against the first."""
+    ids = run_ids(store, refs)
+    frame = latest_samples(store, ids, split)
+    by_input: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in frame.iter_rows(named=True):
+        key = (r["split"], r["input"] or "")
+        row = by_input.setdefault(
+            key,
+            {
+                "split": r["split"],
+                "idx": r["idx"],
+                "input": r["input"],
+                "reference": r["reference"],
+                "outputs": {},
+                "scores": {},
+            },
+        )
+        if row["reference"] is None:
+            row["reference"] = r["reference"]
+        row["outputs"].setdefault(r["run_id"], r["output"])
+    sentences = any(" " in (r["reference"] or "").strip() for r in by_input.values())
+    # a label (a classifier's sample) is correct or not; a sentence also matches exactly or not
+    same = "exact" if sentences else "correct"
+    scorers = {same: lambda out, ref: float(out.strip() == ref.strip())}
+    if sentences:
+        scorers.update(_sentence_scorers())
+    for row in by_input.values():
+        ref = row["reference"]
+        for run_id, out in row["outputs"].items():
+            if ref is None or out is None:
+                continue
+            row["scores"][run_id] = {k: round(f(out, ref), 3) for k, f in scorers.items()}
+    primary = score if score in scorers else ("chrf" if "chrf" in scorers else same)
+    rows = list(by_input.values())
+    for row in rows:
+        first = row["scores"].get(ids[0], {}).get(primary)
+        last = row["scores"].get(ids[-1], {}).get(primary)
+        row["delta"] = None if first is None or last is None else round(last - first, 3)
+    if sort == "delta":
+        rows.sort(key=lambda r: (r["delta"] is None, r["delta"] if r["delta"] is not None else 0))
+    means = {}
+    for run_id in ids:
+        got = [r["scores"][run_id][primary] for r in rows if run_id in r["scores"]]
+        means[run_id] = round(sum(got) / len(got), 3) if got else None
+    return {
+        "runs": ids,
+        "scores": list(scorers),
+        "primary": primary,
+        "total": len(rows),
+        "mean": means,
+        "rows": plain(rows[offset : offset + limit]),
+    }

@@ -1,0 +1,190 @@
+"""What the runs, run and compare pages show, read from the store with core's own API:
+the filter and sort grammar is `specrun runs`'s, the details are `specrun show`'s."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from specrun.history import (
+    best_metrics,
+    compare_metrics,
+    differing_params,
+    run_details,
+    run_labels,
+    spec_diff,
+)
+from specrun.history.refs import resolve_runs
+from specrun.store.query import Store
+
+from .jsonable import loads, plain, rows
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+HEADLINE_SPLITS = ("eval", "test")
+MAX_DIFFERING = 8
+MAX_HEADLINE = 6
+_DESCRIPTIVE = {"name", "description", "tags", "seed"}
+
+
+def runs_page(store: Store, query: dict[str, Any]) -> dict[str, Any]:
+    """One page of runs with their headline metrics, the params that differ among them, and
+    any param or metric asked for as a column (``cols``)."""
+    filters = {k: query.get(k) or None for k in ("name", "tag", "status", "sweep")}
+    where = [w for w in query.get("where", []) if w.strip()]
+    sort = query.get("sort") or None
+    limit = max(1, min(int(query.get("limit") or 50), 500))
+    offset = max(0, int(query.get("offset") or 0))
+    frame = store.runs(**filters, where=where, sort=sort, last=limit, offset=offset)
+    total = store.count_runs(**filters, where=where)
+    ids = frame["run_id"].to_list()
+    extra = [c for c in query.get("cols", []) if c.strip()]
+    metric_cols = [c for c in extra if "/" in c]
+    param_cols = [c for c in extra if "/" not in c]
+    finals, steps = _finals(store, ids)
+    every = sorted({k for m in finals.values() for k in m})
+    # eval and test metrics are the headline; a page of runs that have none shows the others
+    keys = [k for k in every if k.split("/", 1)[0] in HEADLINE_SPLITS] or every
+    headline = [k for k in keys if k not in metric_cols][:MAX_HEADLINE]
+    differing: list[str] = []
+    if len(ids) > 1:
+        diff = differing_params(store, ids)
+        differing = [p for p in diff["path"].to_list() if p not in _DESCRIPTIVE][:MAX_DIFFERING]
+    shown_params = list(dict.fromkeys(param_cols + differing))
+    values = _param_values(store, ids, shown_params)
+    out = []
+    for row in frame.iter_rows(named=True):
+        run_id = row["run_id"]
+        item = plain(row)
+        item["metrics"] = finals.get(run_id, {})
+        item["step"] = steps.get(run_id)
+        item["params"] = values.get(run_id, {})
+        out.append(item)
+    return {
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+        "rows": out,
+        "metric_columns": metric_cols + headline,
+        "param_columns": shown_params,
+        "sort_column": frame.columns[-1] if sort else None,
+    }
+
+
+def _finals(store: Store, ids: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """Each run's final metrics by 'split/name', and its newest step (a running run's progress)."""
+    if not ids:
+        return {}, {}
+    frame = store._q(
+        "SELECT run_id, split || '/' || name AS key, value, step FROM metrics_final"
+        " WHERE list_contains(?, run_id)",
+        [list(ids)],
+    )
+    out: dict[str, dict[str, Any]] = {}
+    steps: dict[str, int] = {}
+    for r in frame.iter_rows(named=True):
+        out.setdefault(r["run_id"], {})[r["key"]] = plain(r["value"])
+        steps[r["run_id"]] = max(steps.get(r["run_id"], r["step"]), r["step"])
+    return out, steps
+
+
+def _param_values(
+    store: Store, ids: Sequence[str], paths: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    if not ids or not paths:
+        return {}
+    frame = store._q(
+        "SELECT run_id, path, value_json::VARCHAR AS value FROM params"
+        " WHERE list_contains(?, run_id) AND list_contains(?, path)",
+        [list(ids), list(paths)],
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for r in frame.iter_rows(named=True):
+        out.setdefault(r["run_id"], {})[r["path"]] = loads(r["value"])
+    return out
+
+
+def columns(store: Store) -> dict[str, list[str]]:
+    """Every param path and metric a column or a filter can name (for suggestions)."""
+    params = store._q("SELECT DISTINCT path FROM params ORDER BY path")["path"].to_list()
+    metrics = store._q("SELECT DISTINCT split || '/' || name AS k FROM metrics_final ORDER BY k")[
+        "k"
+    ].to_list()
+    return {"params": params, "metrics": metrics}
+
+
+def run_page(store: Store, ref: str) -> dict[str, Any]:
+    details = run_details(store, ref, samples=200)
+    data = details.to_json()
+    run = data["run"]
+    data["spec_yaml"] = details.spec_yaml
+    for art in data["artifacts"]:
+        art["image"] = str(art["name"]).lower().endswith(IMAGE_SUFFIXES)
+    progress = store._q(
+        "SELECT max(step) AS step, max(ts) AS ts, count(*) AS points FROM metrics WHERE run_id = ?",
+        [details.run_id],
+    ).row(0, named=True)
+    data["progress"] = plain(progress)
+    data["parent"] = run.get("parent_id")
+    if run.get("sweep_id"):
+        data["sweep"] = run["sweep_id"]
+    return data
+
+
+def run_ids(store: Store, refs: Sequence[str]) -> list[str]:
+    """``resolve_runs`` (prefixes, names, sweep ids), with full run ids, what the pages
+    send, looked up in one query: a chart of 50 runs does not pay for 100 lookups."""
+    exact = set(
+        store._q("SELECT run_id FROM runs WHERE list_contains(?, run_id)", [list(refs)])["run_id"]
+    )
+    out: list[str] = []
+    for ref in refs:
+        for run_id in [ref] if ref in exact else resolve_runs(store, [ref]):
+            if run_id not in out:
+                out.append(run_id)
+    return out
+
+
+def compare_page(store: Store, refs: Sequence[str]) -> dict[str, Any]:
+    ids = run_ids(store, refs)
+    labels = run_labels(store, ids)
+    diff = differing_params(store, ids)
+    final = compare_metrics(store, ids)
+    best = best_metrics(store, ids)
+    best_by: dict[str, dict[str, Any]] = {}
+    for r in best.iter_rows(named=True):
+        best_by.setdefault(f"{r['split']}/{r['name']}", {})[r["run_id"]] = {
+            "value": plain(r["value"]),
+            "step": r["step"],
+            "direction": r["direction"],
+        }
+    runs = store._q(
+        "SELECT run_id, name, status, created_at, duration_s FROM runs"
+        " WHERE list_contains(?, run_id)",
+        [ids],
+    )
+    by_id = {r["run_id"]: plain(r) for r in runs.iter_rows(named=True)}
+    return {
+        "runs": [{**by_id[i], "label": labels.get(i, i)} for i in ids if i in by_id],
+        "params": [
+            {"path": r["path"], "values": {i: loads(r[i]) for i in ids}}
+            for r in diff.iter_rows(named=True)
+        ],
+        "metrics": [
+            {
+                "metric": r["metric"],
+                "final": {i: plain(r[i]) for i in ids},
+                "best": best_by.get(r["metric"], {}),
+            }
+            for r in final.iter_rows(named=True)
+        ],
+        "spec_diff": spec_diff(store, ids[0], ids[1]) if len(ids) >= 2 else "",
+    }
+
+
+def sql_rows(frame: Any, limit: int) -> dict[str, Any]:
+    return {
+        "columns": frame.columns,
+        "rows": [list(r.values()) for r in rows(frame.head(limit))],
+        "total": frame.height,
+        "truncated": frame.height > limit,
+    }
