@@ -147,7 +147,9 @@ class TrialRecorder(Callback):
             note = _restart_note(self.plan.scheduler, source, run_id)
             self._close(previous, {"status": "stopped", "error": note})
         spec = self.plan.trial_spec(values)
-        info = RunInfo(run_id, spec.name, spec.data, str(self.writer.path), source, self.sweep_id)
+        info = RunInfo(
+            run_id, spec.name, spec.data, str(self.writer.path), source, self.sweep_id, "trial", index
+        )
         self.writer.create_run(
             run_id, spec, self.mode, source, self.sweep_id, environment.collect(), plugin_versions()
         )
