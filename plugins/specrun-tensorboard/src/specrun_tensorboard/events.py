@@ -49,18 +49,24 @@ class RunEvents:
 
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
-        self.writer = EventFileWriter(str(folder), flush_secs=5)
+        # A queue long enough that a run never waits for the writer thread.
+        self.writer = EventFileWriter(str(folder), max_queue_size=10_000, flush_secs=5)
         self._scalar_meta: Any = None
 
-    def scalar(self, tag: str, value: float, step: int, wall_time: float | None = None) -> None:
+    def scalars(self, values: dict[str, float], step: int, wall_time: float | None = None) -> None:
+        """Every value of one step in one event: TensorBoard's writer checksums each event in
+        pure Python, so one event per step instead of one per metric is most of the cost."""
         from tensorboard.compat.proto import summary_pb2, tensor_pb2, types_pb2
         from tensorboard.plugins.scalar import metadata
 
         if self._scalar_meta is None:
             self._scalar_meta = metadata.create_summary_metadata(display_name="", description="")
-        tensor = tensor_pb2.TensorProto(dtype=types_pb2.DT_DOUBLE, double_val=[float(value)])
-        self._add(summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=self._scalar_meta),
-                  step, wall_time)
+        self._add([
+            summary_pb2.Summary.Value(
+                tag=tag, metadata=self._scalar_meta,
+                tensor=tensor_pb2.TensorProto(dtype=types_pb2.DT_DOUBLE, double_val=[float(value)]))
+            for tag, value in values.items()
+        ], step, wall_time)
 
     def text(self, tag: str, text: str, step: int = 0, wall_time: float | None = None) -> None:
         from tensorboard.compat.proto import summary_pb2, tensor_pb2, types_pb2
@@ -68,7 +74,7 @@ class RunEvents:
 
         tensor = tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, string_val=[text.encode("utf-8")])
         meta = metadata.create_summary_metadata(display_name="", description="")
-        self._add(summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=meta), step, wall_time)
+        self._add([summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=meta)], step, wall_time)
 
     def image(self, tag: str, data: bytes, step: int, wall_time: float | None = None) -> None:
         from tensorboard.compat.proto import summary_pb2
@@ -76,13 +82,13 @@ class RunEvents:
         width, height = image_size(data)
         image = summary_pb2.Summary.Image(height=height, width=width, colorspace=3,
                                           encoded_image_string=data)
-        self._add(summary_pb2.Summary.Value(tag=tag, image=image), step, wall_time)
+        self._add([summary_pb2.Summary.Value(tag=tag, image=image)], step, wall_time)
 
-    def _add(self, value: Any, step: int, wall_time: float | None) -> None:
+    def _add(self, values: list[Any], step: int, wall_time: float | None) -> None:
         from tensorboard.compat.proto import event_pb2, summary_pb2
 
         event = event_pb2.Event(wall_time=time.time() if wall_time is None else wall_time,
-                                step=int(step), summary=summary_pb2.Summary(value=[value]))
+                                step=int(step), summary=summary_pb2.Summary(value=values))
         self.writer.add_event(event)
 
     def close(self) -> None:

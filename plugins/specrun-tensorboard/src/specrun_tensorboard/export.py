@@ -49,11 +49,15 @@ def export_run(store: Any, run_id: str, out: Path) -> Path:
         metrics = store.metrics(run_id)
         start = _wall(row.get("created_at"))
         events.text("spec", spec_markdown(json.loads(row["spec_resolved"])), 0, start)
-        last = 0
+        by_step: dict[int, dict[str, float]] = {}
+        wall: dict[int, float | None] = {}
         for split, name, step, value, ts in metrics.select("split", "name", "step", "value", "ts").iter_rows():
             if value is not None:
-                events.scalar(f"{split}/{name}", value, step, _wall(ts))
-                last = max(last, step)
+                by_step.setdefault(step, {})[f"{split}/{name}"] = value
+                wall[step] = max(filter(None, (wall.get(step), _wall(ts))), default=None)
+        for step in sorted(by_step):
+            events.scalars(by_step[step], step, wall[step])
+        last = max(by_step, default=0)
         for art in store.artifacts(run_id).iter_rows(named=True):
             if Path(art["name"]).suffix.lower() in IMAGE_SUFFIXES:
                 data = store.artifact_path(run_id, art["name"]).read_bytes()

@@ -32,10 +32,13 @@ class LiveWriter:
             return
 
         def write() -> None:
+            by_step: dict[int, dict[str, float]] = {}
             for p in points:
                 if p.value is not None:
-                    events.scalar(f"{p.split}/{p.name}", p.value, p.step)
-                    self.steps[run.run_id] = max(self.steps[run.run_id], int(p.step))
+                    by_step.setdefault(int(p.step), {})[f"{p.split}/{p.name}"] = float(p.value)
+            for step, values in by_step.items():
+                events.scalars(values, step)
+                self.steps[run.run_id] = max(self.steps[run.run_id], step)
 
         self._guard(run, write)
 
