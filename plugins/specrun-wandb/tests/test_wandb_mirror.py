@@ -203,7 +203,7 @@ def test_sweep_trials_are_grouped_under_the_sweep(tmp_path, env):
     spec = tmp_path / "sweep.yaml"
     spec.write_text(
         f"extends: {QUICKSTART}\nname: wb-sweep\ndata: {{rows: 200}}\nmodel: {{epochs: 2}}\n"
-        "wandb: {mode: offline}\n"
+        "wandb: {mode: offline, artifacts: false}\n"
         "sweep: {metric: eval/accuracy, mode: max, search: grid, space: {model.lr: {grid: [0.3, 0.6]}}}\n"
     )
     store_path = tmp_path / "s.duckdb"
@@ -216,6 +216,8 @@ def test_sweep_trials_are_grouped_under_the_sweep(tmp_path, env):
     assert sorted(runs) == sorted(trials["run_id"])
     groups = {(one(r, "run")["run_group"], one(r, "run")["job_type"]) for r in runs.values()}
     assert groups == {(f"sweep-{sweep_id}", "trial")}
+    assert not [r for recs in runs.values() for r in recs  # artifacts: false is honoured
+                if r["type"] == "artifact" and r["artifact"]["type"] == "specrun-run"]
     lrs = sorted(one(r, "run")["config"]["update"]["model"]["lr"] for r in runs.values())
     assert lrs == [0.3, 0.6]
     for rid, recs in runs.items():

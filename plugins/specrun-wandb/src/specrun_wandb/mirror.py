@@ -35,6 +35,7 @@ def timeout_s() -> float:
 @dataclass
 class _Mirrored:
     run: Any  # the wandb Run
+    settings: Any  # the run's WandbSection
     last_step: int = -1
     earlier_steps: int = 0  # points W&B cannot take (a step below one already logged)
     samples: dict[str, list[list[Any]]] = field(default_factory=dict)
@@ -143,7 +144,7 @@ class WandbMirror:
                 init_timeout=timeout_s(),
             ),
         )
-        self._runs[run_id] = _Mirrored(run)
+        self._runs[run_id] = _Mirrored(run, settings)
 
     def _log(self, run_id: str, points: list[tuple[str, str, int, float | None]]) -> None:
         state = self._runs.get(run_id)
@@ -164,7 +165,7 @@ class WandbMirror:
 
     def _samples(self, run_id: str, split: str, step: int | None, rows: list[dict[str, Any]]) -> None:
         state = self._runs.get(run_id)
-        if state is None:
+        if state is None or not state.settings.samples:
             return
         table = state.samples.setdefault(split, [])
         for r in rows:
@@ -176,7 +177,7 @@ class WandbMirror:
 
     def _artifact(self, run_id: str, artifact: Any) -> None:
         state = self._runs.get(run_id)
-        if state is not None:
+        if state is not None and state.settings.artifacts:
             state.artifacts.append(artifact)
 
     def _end(self, run_id: str, status: str, error: str | None) -> None:
