@@ -90,13 +90,15 @@ def main() -> int:
     ap.add_argument("--spec", default=str(ROOT / "specs" / "nmt_marian.yaml"))
     ap.add_argument("--steps", type=int, default=100, help="trainer.max_steps of the main job")
     ap.add_argument("--repeat", type=int, default=1, help="runs with and without, alternating")
+    ap.add_argument("--eval-rows", type=int, default=300, help="data.eval_rows (greedy decoding is slow on a CPU)")
     args = ap.parse_args()
     if args.smoke:
         spec, overrides = str(ROOT / "specs" / "quickstart_topics.yaml"), ["data.rows=200", "model.epochs=3"]
     else:
         spec = args.spec
         overrides = [f"trainer.max_steps={args.steps}", f"trainer.eval_steps={max(args.steps // 2, 1)}",
-                     "trainer.logging_steps=5"]
+                     "trainer.logging_steps=5", f"data.eval_rows={args.eval_rows}",
+                     "trainer.eval_on_start=false"]
     results = Results("observers", args)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

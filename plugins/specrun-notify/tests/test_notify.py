@@ -31,8 +31,8 @@ class Webhook:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                time.sleep(delay_s)
-                posts.append({"path": self.path, **json.loads(body)})
+                posts.append({"path": self.path.split("?")[0], **json.loads(body)})
+                time.sleep(delay_s)  # then answer late
                 self.send_response(status)
                 self.end_headers()
 
@@ -101,16 +101,19 @@ def test_only_the_states_asked_for_send(tmp_path, hook):
 
 def test_a_failing_or_slow_notifier_never_fails_or_holds_up_the_run(tmp_path, hook):
     broken = Webhook(status=500)
-    slow = Webhook(delay_s=4)
+    slow = Webhook(delay_s=8)
     try:
         out, store = run(tmp_path, "-o", f"notify.urls=[{broken.url}]", "-o", "model.epochs=1")
         assert out.returncode == 0, out.stderr
         assert out.stderr.count("warning: specrun-notify") == 1 and len(broken.posts) == 1
-        out, store = run(tmp_path / "slow", "-o", f"notify.urls=[{slow.url}]")
+        # The bound is crossed at the first eval, mid-run: that alert waits 8 s for its answer.
+        out, store = run(tmp_path / "slow", "-o", f"notify.urls=['{slow.url}?rto=30']",  # Apprise waits 30 s
+                         "-o", "notify.thresholds=[{metric: eval/accuracy, above: 0.0}]",
+                         env={"SPECRUN_NOTIFY_TIMEOUT": "90"})
         assert out.returncode == 0, out.stderr
         row = store.run(store.runs()["run_id"][0])
-        assert row["duration_s"] < 4  # the webhook's 4 s went by beside the run
-        assert [p["type"] for p in slow.posts] == ["success"]  # and the alert still left
+        assert row["duration_s"] < 8  # the webhook's 8 s went by beside the run
+        assert [p["type"] for p in slow.posts] == ["info", "success"], out.stderr  # both alerts left
     finally:
         broken.close()
         slow.close()

@@ -30,7 +30,15 @@ def timeout_s() -> float:
 
 class Sender:
     def __init__(self) -> None:
+        # Imported now, not at the first alert: the last alerts leave from our exit hook, when
+        # a module that registers its own exit hook (concurrent.futures does) can no longer be
+        # imported. Apprise loads its service modules on first use, requests its adapters.
+        import concurrent.futures.thread  # noqa: F401
+
         import apprise
+        import requests  # noqa: F401
+
+        apprise.Apprise()
 
         # Apprise logs each failed delivery; with no handler Python would print them all.
         # One line of our own says it instead.
@@ -60,10 +68,14 @@ class Sender:
                 continue
             urls, title, body, kind = item
             try:
-                notifier = self._apprise.Apprise()
+                # Each service's own notify(), one after the other: Apprise() would hand them to
+                # a thread pool, and the last alerts leave from our exit hook, when Python no
+                # longer gives a pool new work.
+                kind_ = self._apprise.NotifyType(kind)
+                ok = True
                 for url in urls:
-                    notifier.add(url)
-                ok = notifier.notify(title=title, body=body, notify_type=self._apprise.NotifyType(kind))
+                    service = self._apprise.Apprise.instantiate(url)
+                    ok = bool(service is not None and service.notify(body=body, title=title, notify_type=kind_)) and ok
             except Exception as exc:  # noqa: BLE001 - an alert must never fail the experiment
                 ok = False
                 warn_once(f"could not send {title!r}: {type(exc).__name__}: {exc}")

@@ -60,19 +60,14 @@ def display_name(run: Any) -> str:
 
 class WandbMirror:
     def __init__(self) -> None:
-        import wandb
-
-        # The service process starts here, in the calling thread, and registers wandb's exit
-        # hook (which stops it) before ours: exit hooks run last-in first-out, so ours drains
-        # the queue while the service still runs.
-        wandb.setup(wandb.Settings(silent=True, console="off", x_disable_stats=True))
         self._queue: queue.Queue[tuple[str, str, tuple[Any, ...]]] = queue.Queue()
         self._runs: dict[str, _Mirrored] = {}  # touched by the worker thread only
         self._stopped: set[str] = set()
         self._failures = 0
+        self._broken = False
+        atexit.register(self._at_exit)  # registered again once wandb's service runs (_setup)
         self._thread = threading.Thread(target=self._work, name="specrun-wandb", daemon=True)
         self._thread.start()
-        atexit.register(self._at_exit)
 
     # -- the hooks' side: cheap, never blocking ----------------------------------------
     def start(self, run: Any, settings: Any) -> None:
@@ -101,8 +96,15 @@ class WandbMirror:
 
     # -- the worker thread ---------------------------------------------------------------
     def _work(self) -> None:
+        try:
+            self._setup()
+        except Exception as exc:  # noqa: BLE001 - a mirror must never fail the experiment
+            self._fail("", exc)
+            self._broken = True
         while True:
             run_id, action, args = self._queue.get()
+            if self._broken and action != "_mark":
+                continue
             if run_id in self._stopped:
                 if action == "_end":
                     self._stopped.discard(run_id)
@@ -111,6 +113,18 @@ class WandbMirror:
                 getattr(self, action)(run_id, *args)
             except Exception as exc:  # noqa: BLE001 - a mirror must never fail the experiment
                 self._fail(run_id, exc)
+
+    def _setup(self) -> None:
+        """Import wandb and start its service process here, off the run's path (seconds).
+
+        wandb registers its own exit hook, which stops the service, when the service starts:
+        after ours. Exit hooks run last-in first-out, so ours is registered again now, to run
+        first and drain the queue while the service still runs."""
+        import wandb
+
+        wandb.setup(wandb.Settings(silent=True, console="off", x_disable_stats=True))
+        atexit.unregister(self._at_exit)
+        atexit.register(self._at_exit)
 
     def _mark(self, _run_id: str, done: threading.Event) -> None:
         done.set()
@@ -216,7 +230,8 @@ class WandbMirror:
         self._failures += 1
         if self._failures == 1:
             first = (str(exc).strip().splitlines() or [""])[0][:300]
-            _warn(f"stopped mirroring run {run_id} to W&B: {type(exc).__name__}: {first}")
+            what = f"stopped mirroring run {run_id} to W&B" if run_id else "cannot start W&B, not mirroring"
+            _warn(f"{what}: {type(exc).__name__}: {first}")
         if state is not None:
             try:
                 state.run.finish(exit_code=1)
