@@ -4,7 +4,7 @@ The hooks only put events on a queue; one background thread talks to wandb (whic
 its own service process). So a slow or unreachable W&B server never slows a run or a
 sweep's Tune loop, and a W&B error never fails one: it is printed once, mirroring of that
 run stops, and the DuckDB store keeps everything regardless. At interpreter exit the
-queue gets ``SPECRUN_WANDB_TIMEOUT`` seconds (default 60) to drain.
+queue gets twice ``SPECRUN_WANDB_TIMEOUT`` (default 60 s, the limit of one W&B call) to drain.
 
 Several W&B runs are open at once in a sweep or a cv (``reinit="create_new"``).
 """
@@ -239,9 +239,11 @@ class WandbMirror:
                 pass
 
     def _at_exit(self) -> None:
-        if not self.flush(timeout_s()):
-            _warn(f"W&B did not take every event within {timeout_s():g}s "
-                  "(SPECRUN_WANDB_TIMEOUT); the store has them all")
+        # Each W&B call may take SPECRUN_WANDB_TIMEOUT (a run's start does, offline or not
+        # reachable); the queue as a whole gets twice that.
+        if not self.flush(2 * timeout_s()):
+            _warn(f"W&B did not take every event within {2 * timeout_s():g}s "
+                  "(twice SPECRUN_WANDB_TIMEOUT); the store has them all")
         elif self._failures > 1:
             _warn(f"mirroring failed for {self._failures} runs in all (only the first was shown)")
 
