@@ -60,6 +60,11 @@ def display_name(run: Any) -> str:
 
 class WandbMirror:
     def __init__(self) -> None:
+        # Imported here, before our exit hook is registered: wandb makes a temporary folder
+        # for media (Tables) at import, removed by an exit hook of its own, which must run
+        # after ours (exit hooks run last-in first-out). Its service starts in our thread.
+        import wandb  # noqa: F401
+
         self._queue: queue.Queue[tuple[str, str, tuple[Any, ...]]] = queue.Queue()
         self._runs: dict[str, _Mirrored] = {}  # touched by the worker thread only
         self._stopped: set[str] = set()
