@@ -36,22 +36,32 @@ def specdir(tmp_path, monkeypatch):
     return tmp_path
 
 
+# Runs `specrun validate` and, at exit, writes the process's own peak RSS (VmHWM of its
+# memory map) to a file. Not ru_maxrss: Linux carries the parent's peak across fork and exec
+# into it, so a child of a big pytest process would "peak" at pytest's size.
+HWM_RUNNER = """
+import atexit, runpy, sys
+out = sys.argv[1]
+def _hwm():
+    with open("/proc/self/status") as fh:
+        kb = next(line.split()[1] for line in fh if line.startswith("VmHWM:"))
+    with open(out, "w") as fh:
+        fh.write(kb)
+atexit.register(_hwm)
+sys.argv = ["specrun", "validate", *sys.argv[2:]]
+runpy.run_module("specrun.cli", run_name="__main__")
+"""
+
+
 def validate_cli(*args: str, cwd: Path) -> tuple[int, str, float]:
     """`specrun validate ARGS` in a fresh interpreter: exit code, output, peak RSS in MB."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    proc = subprocess.Popen([sys.executable, "-m", "specrun.cli", "validate", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        out, _ = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise
-    # communicate() reaped the child; its rusage is in RUSAGE_CHILDREN only as a maximum,
-    # so the bound below holds for this child too.
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return proc.returncode, out.decode("utf-8", "replace"), peak
+    hwm = cwd / ".validate-hwm"
+    hwm.unlink(missing_ok=True)
+    proc = subprocess.run([sys.executable, "-c", HWM_RUNNER, str(hwm), *args], cwd=cwd, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    peak = int(hwm.read_text()) / 1024
+    return proc.returncode, proc.stdout.decode("utf-8", "replace"), peak
 
 
 def one_error(out: str) -> str:

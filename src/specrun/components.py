@@ -63,3 +63,23 @@ class Component:
             module_name, _, attr = factory.partition(":")
             factory = getattr(importlib.import_module(module_name), attr)
         return factory(params)
+
+
+@dataclass
+class SpecSection:
+    """A top-level spec section owned by a plugin (``notify:``, ``wandb:``): validated by
+    ``params`` with the same file:line errors as a component, kept in the resolved spec
+    (``ctx.spec``, ``RunInfo.spec``) and left out of the spec hash: such a section says
+    how a run is observed, not what it does."""
+
+    name: str
+    params: type[BaseModel]
+    description: str = ""
+    plugin: str = ""  # entry-point name that registered it
+    package: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.description:
+            doc = (self.params.__doc__ or "").strip()
+            if doc and not doc.startswith("Base of every"):
+                self.description = doc.splitlines()[0]

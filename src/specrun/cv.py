@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .execution import EventRecorder, RunInfo, collect_provenance, new_run_id
+from .hooks_api import MetricPoint
 from .multi_display import STATUS_COLORS, LineDisplay
 from .placement import record_run_position
 from .store.connection import store_path
@@ -105,7 +106,7 @@ def _record(spec: Any, store: Any, mode: str, ray: Any, quiet: bool, verbose: bo
     hooks = get_manager().hook
     env, versions = environment.collect(), plugin_versions()
     parent_id = new_run_id()
-    parent = RunInfo(parent_id, spec.name, spec.data, str(path))
+    parent = RunInfo(parent_id, spec.name, spec.data, str(path), role="cv")
     env["provenance"] = collect_provenance(hooks, parent)  # once: the folds read the same files
     writer.create_run(parent_id, spec, mode, None, None, env, versions)
     hooks.run_started(run=parent)
@@ -114,7 +115,7 @@ def _record(spec: Any, store: Any, mode: str, ray: Any, quiet: bool, verbose: bo
     folds: list[_Fold] = []
     for i in range(int(spec.data["cv"]["folds"])):
         run_id = new_run_id()
-        info = RunInfo(run_id, spec.name, spec.data, str(path), parent_id, None)
+        info = RunInfo(run_id, spec.name, spec.data, str(path), parent_id, None, "fold", i)
         writer.create_run(run_id, spec, mode, parent_id, None, env, versions)
         record_run_position(path, run_id, cv_fold=i)
         hooks.run_started(run=info)
@@ -262,7 +263,11 @@ def _finish_parent(
     else:
         for key, (mean, std) in aggregate([r["metrics"] for r in rows]).items():
             split, _, name = key.partition("/")
-            writer.log_metrics(parent.run_id, split, {name: mean, f"{name}_std": std}, step=0)
+            values: dict[str, float | None] = {name: mean, f"{name}_std": std}
+            writer.log_metrics(parent.run_id, split, values, step=0)
+            hooks.metrics_logged(
+                run=parent, metrics=[MetricPoint(split, k, 0, v) for k, v in values.items()]
+            )
             metrics[key], metrics[f"{key}_std"] = mean, std
     writer.finish_run(parent.run_id, status, error)
     from .store.connection import release_writes

@@ -31,6 +31,10 @@ class RunInfo:
     store: str
     parent_id: str | None = None
     sweep_id: str | None = None
+    # What the run is, for observers that group runs: "run" (a plain run or a rerun),
+    # "trial" (of sweep_id), "cv" (the parent of folds) or "fold" (of parent_id).
+    role: str = "run"
+    index: int | None = None  # the trial index or the fold number
 
 
 @dataclass
@@ -159,6 +163,8 @@ class EventRecorder:
             start = self.sample_counts.get(split, 0)
             self.writer.log_samples(run_id, split, step, rows, start=start)
             self.sample_counts[split] = start + len(rows)
+            if self.hooks is not None:
+                self.hooks.samples_logged(run=self.info, split=split, step=step, samples=list(rows))
         elif kind == "artifact":
             _, name, akind, payload = event
             info = self.writer.save_artifact(run_id, name, payload, akind)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,3 +23,13 @@ class ArtifactInfo:
     sha256: str
     bytes: int
     abs_path: str
+
+
+@dataclass(frozen=True)
+class SweepInfo:
+    sweep_id: str
+    name: str
+    spec: dict[str, Any] = field(hash=False)
+    store: str
+    metric: str
+    mode: str  # min or max

@@ -72,3 +72,34 @@ def collect_provenance(run: Any) -> dict[str, Any] | None:
     ``environment.provenance`` and ``specrun show`` prints it. Strings in a section's
     ``"warnings"`` list are printed as warnings when the run starts. An exception here is a
     warning too: provenance never stops a run."""
+
+
+# ----------------------------------------------------------------------------- observers
+# Hooks for plugins that observe runs and sweeps (issue 19: W&B, TensorBoard, alerts).
+# All are called on the driver, in the process that writes the store; an observer must
+# never raise (a failure of its own is reported once by the plugin and the run goes on).
+
+
+@hookspec
+def register_spec_sections(register: Any) -> None:
+    """Own a top-level spec section: call ``register(SpecSection(name, params))``.
+
+    The section's value is validated by ``params`` (a pydantic model) like a component's
+    params, may be overridden with ``-o name.key=value``, is kept in the resolved spec and
+    is not part of the spec hash. A name that core or another plugin owns is refused.
+    """
+
+
+@hookspec
+def samples_logged(run: Any, split: str, step: int | None, samples: list[dict[str, Any]]) -> None:
+    """Samples (dicts with input, reference, output and any extra keys) were stored."""
+
+
+@hookspec
+def sweep_started(sweep: Any) -> None:
+    """A sweep began (or resumed). ``sweep`` is a ``SweepInfo`` (id, name, spec, metric, mode)."""
+
+
+@hookspec
+def sweep_finished(sweep: Any, status: str, error: str | None, best: dict[str, Any] | None) -> None:
+    """A sweep ended with ``status``; ``best`` is the best trial (run_id, value, ...) or None."""

@@ -14,7 +14,7 @@ from importlib import metadata
 import pluggy
 
 from . import hookspecs
-from .components import SECTIONS, Component
+from .components import SECTIONS, Component, SpecSection
 from .errors import UserError, did_you_mean
 
 ENTRY_POINT_GROUP = "specrun"
@@ -33,6 +33,7 @@ class Registry:
         self.components: dict[tuple[str, str], Component] = {}
         self.broken: list[BrokenPlugin] = []
         self.plugins: dict[str, tuple[str, str]] = {}  # entry-point name -> (package, version)
+        self.sections: dict[str, SpecSection] = {}  # top-level spec sections owned by plugins
 
     def kinds(self, section: str) -> list[str]:
         return sorted(k for s, k in self.components if s == section)
@@ -90,7 +91,29 @@ def get_manager() -> pluggy.PluginManager:
         registry.plugins[ep.name] = (package, version)
     _manager, _registry = pm, registry
     _collect_components(pm, registry)
+    _collect_sections(pm, registry)
     return pm
+
+
+def _collect_sections(pm: pluggy.PluginManager, registry: Registry) -> None:
+    for impl in pm.hook.register_spec_sections.get_hookimpls():
+        name = impl.plugin_name
+        package, _version = registry.plugins.get(name, ("?", "?"))
+
+        def register(section: SpecSection, _name: str = name, _pkg: str = package) -> None:
+            section.plugin, section.package = _name, _pkg
+            other = registry.sections.get(section.name)
+            if other is not None and other.plugin != _name:
+                registry.broken.append(BrokenPlugin(
+                    _name, _pkg, f"spec section {section.name!r} is already owned by plugin "
+                    f"{other.plugin!r}; this one was ignored", ""))
+                return
+            registry.sections[section.name] = section
+
+        try:
+            impl.function(register=register)
+        except Exception as exc:  # noqa: BLE001
+            registry.broken.append(BrokenPlugin(name, package, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
 
 
 def _collect_components(pm: pluggy.PluginManager, registry: Registry) -> None:

@@ -191,7 +191,8 @@ def canonical_json(data: Any) -> str:
 
 
 def spec_hash(data: dict[str, Any]) -> str:
-    hashed = {k: v for k, v in data.items() if k not in UNHASHED}
+    # Plugins' sections (notify:, wandb:) say how a run is observed: not hashed either.
+    hashed = {k: v for k, v in data.items() if k in TOP_LEVEL and k not in UNHASHED}
     return hashlib.sha256(canonical_json(hashed).encode()).hexdigest()
 
 
@@ -279,9 +280,10 @@ def apply_override(data: dict[str, Any], text: str, loc: _Located) -> None:
     except SpecError as exc:
         reason = exc.issues[0].message.replace("malformed YAML", "the value is not valid YAML", 1)
         raise SpecError([SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: {reason}")]) from None
-    if path[0] not in TOP_LEVEL:
+    if path[0] not in TOP_LEVEL and path[0] not in plugin_sections():
+        known = (*TOP_LEVEL, *plugin_sections())
         raise SpecError([SpecIssue("<command line>", None, None, dotted(path),
-                                   f"override {where!r}: unknown section {path[0]!r}{did_you_mean(path[0], TOP_LEVEL)}")])
+                                   f"override {where!r}: unknown section {path[0]!r}{did_you_mean(str(path[0]), known)}")])
     node: Any = data
     for i, part in enumerate(path[:-1]):
         if isinstance(node, list):
@@ -415,21 +417,46 @@ def _check_sweep(data: dict[str, Any], loc: _Located, issues: list[SpecIssue]) -
             issues.append(loc.issue(("sweep", "space", key), f"sweeps a path that is not in the spec: {key}{hint}"))
 
 
+def plugin_sections() -> dict[str, Any]:
+    """Top-level sections that installed plugins own (``register_spec_sections``); core's
+    own sections cannot be taken over."""
+    from .plugins import get_registry
+
+    return {k: v for k, v in get_registry().sections.items() if k not in TOP_LEVEL}
+
+
+def _validate_plugin_sections(data: dict[str, Any], loc: _Located, context: dict[str, Any],
+                              issues: list[SpecIssue]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, section in plugin_sections().items():
+        if name not in data:
+            continue
+        raw = data[name]
+        try:
+            out[name] = section.params.model_validate({} if raw is None else raw, context=context).model_dump(mode="json")
+        except ValidationError as exc:
+            issues.extend(_pydantic_issues(exc, (name,), loc, section.params))
+    return out
+
+
 def validate(data: dict[str, Any], loc: _Located, spec_path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate frame and components; return (resolved data, components)."""
     issues: list[SpecIssue] = []
+    owned = plugin_sections()
+    context = _validation_context(spec_path, loc)
+    extra = _validate_plugin_sections(data, loc, context, issues)
     try:
-        frame = SpecFrame.model_validate(data)
+        frame = SpecFrame.model_validate({k: v for k, v in data.items() if k not in owned})
     except ValidationError as exc:
+        sections = (*TOP_LEVEL, *owned)
         for issue in _pydantic_issues(exc, (), loc, SpecFrame):
             if issue.message.startswith("unknown key") and "." not in issue.path and "[" not in issue.path:
                 key = issue.path
                 issue = SpecIssue(issue.file, issue.line, issue.column, issue.path,
-                                  f"unknown section {key!r}{did_you_mean(key, TOP_LEVEL)}; sections are: {', '.join(TOP_LEVEL)}")
+                                  f"unknown section {key!r}{did_you_mean(key, sections)}; sections are: {', '.join(sections)}")
             issues.append(issue)
         # Components of sections that did validate are still checked, for one full report.
         frame = None
-    context = _validation_context(spec_path, loc)
     resolved: dict[str, Any] = {}
     components: dict[str, Any] = {}
     for section in SECTIONS:
@@ -460,6 +487,7 @@ def validate(data: dict[str, Any], loc: _Located, spec_path: Path) -> tuple[dict
         raise SpecError(_dedupe(issues))
     out = frame.model_dump(mode="json", exclude={"data", "augment", "model", "trainer", "metrics"})
     out.update(resolved)
+    out.update(extra)
     if out.get("trainer") is None:
         out.pop("trainer", None)
     _check_sweep(out, loc, issues)
@@ -598,6 +626,11 @@ def json_schema() -> dict[str, Any]:
             props[section] = {"type": "array", "items": entry}
         else:
             props[section] = entry
+    for name, section in plugin_sections().items():
+        sub = section.params.model_json_schema(ref_template="#/$defs/{model}")
+        for def_name, d in sub.pop("$defs", {}).items():
+            defs.setdefault(def_name, d)
+        props[name] = {**sub, "description": section.description or sub.get("description", "")}
     defs.pop("ComponentRef", None)
     schema["title"] = "specrun spec"
     return schema

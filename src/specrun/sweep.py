@@ -127,6 +127,8 @@ def _run_sweep(
             reopen_sweep(path, sweep_id)
         else:
             create_sweep(path, sweep_id, plan)
+        hooks, info = _observed(plan, path, sweep_id)
+        hooks.sweep_started(sweep=info)
         try:
             status, error, peak = _run_trials(
                 ray,
@@ -149,11 +151,28 @@ def _run_sweep(
                 None,
                 "interrupted" if interrupted else f"{type(exc).__name__}: {exc}",
             )
+            hooks.sweep_finished(
+                sweep=info,
+                status="interrupted" if interrupted else "failed",
+                error="interrupted" if interrupted else f"{type(exc).__name__}: {exc}",
+                best=None,
+            )
             raise
     result = _result(path, plan, sweep_id, status, skipped=len(done_idx), error=error)
     result.peak_running = peak
     finish_sweep(path, sweep_id, result.status, result.best, result.error)
+    hooks.sweep_finished(sweep=info, status=result.status, error=result.error, best=result.best)
     return result
+
+
+def _observed(plan: Any, path: Any, sweep_id: str) -> tuple[Any, Any]:
+    """The hook caller and the ``SweepInfo`` that observer plugins receive."""
+    from .hooks_api import SweepInfo
+    from .plugins import get_manager
+
+    spec = plan.spec
+    info = SweepInfo(sweep_id, spec.name, spec.data, str(path), plan.metric, plan.mode)
+    return get_manager().hook, info
 
 
 def _run_trials(

@@ -148,7 +148,9 @@ class TrialRecorder(Callback):
             note = _restart_note(self.plan.scheduler, source, run_id)
             self._close(previous, {"status": "stopped", "error": note})
         spec = self.plan.trial_spec(values)
-        info = RunInfo(run_id, spec.name, spec.data, str(self.writer.path), source, self.sweep_id)
+        info = RunInfo(
+            run_id, spec.name, spec.data, str(self.writer.path), source, self.sweep_id, "trial", index
+        )
         env = environment.collect()
         if self.provenance is None:  # once per sweep, warnings included: trials read the same files
             self.provenance = collect_provenance(self.hooks, info) or {}

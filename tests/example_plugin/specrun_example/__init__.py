@@ -127,3 +127,63 @@ def register_components(register):
     register(Component("model", "constant", ConstantParams, ConstantModel, needs_trainer=True))
     register(Component("trainer", "nudging", NudgingParams, NudgingTrainer, trains=("constant",)))
     register(Component("metrics", "mean_abs_error", MaeParams, MeanAbsError))
+
+
+# -- an observer that owns a spec section: every observer hook, one JSON line each ---------
+class JournalSection(Params):
+    """Append every observed event of the run to a JSON-lines file."""
+
+    path: str
+    every_metric: bool = True
+
+
+def _journal(spec, event, **fields):
+    import json
+
+    section = (spec or {}).get("journal")
+    if section:
+        with open(section["path"], "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"event": event, **fields}, default=str) + "\n")
+
+
+def _who(run):
+    return {"run_id": run.run_id, "parent_id": run.parent_id, "sweep_id": run.sweep_id,
+            "role": run.role, "index": run.index}
+
+
+@hookimpl
+def register_spec_sections(register):
+    from specrun.components import SpecSection
+
+    register(SpecSection("journal", JournalSection))
+
+
+@hookimpl
+def run_started(run):
+    _journal(run.spec, "run_started", **_who(run))
+
+
+@hookimpl
+def metrics_logged(run, metrics):
+    _journal(run.spec, "metrics", **_who(run),
+             points=[[m.split, m.name, m.step, m.value] for m in metrics])
+
+
+@hookimpl
+def samples_logged(run, split, step, samples):
+    _journal(run.spec, "samples", **_who(run), split=split, step=step, n=len(samples))
+
+
+@hookimpl
+def run_finished(run, status, error):
+    _journal(run.spec, "run_finished", **_who(run), status=status, error=error)
+
+
+@hookimpl
+def sweep_started(sweep):
+    _journal(sweep.spec, "sweep_started", sweep_id=sweep.sweep_id, metric=sweep.metric)
+
+
+@hookimpl
+def sweep_finished(sweep, status, error, best):
+    _journal(sweep.spec, "sweep_finished", sweep_id=sweep.sweep_id, status=status, best=best)

@@ -1,0 +1,1 @@
+"""specrun-notify. See README.md."""

@@ -1,0 +1,1 @@
+"""specrun-tensorboard. See README.md."""

@@ -1,0 +1,1 @@
+"""specrun-wandb. See README.md."""
