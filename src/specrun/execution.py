@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -83,6 +85,10 @@ def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
         log_to_driver=verbose,
         configure_logging=True,
     )
+    # ray.init replaces the SIGTERM handler of the main thread with sys.exit(15) (and its C++
+    # core adds a stack dump): the driver's own handler (the CLI's: SIGTERM is Ctrl-C) comes back.
+    main_thread = threading.current_thread() is threading.main_thread()
+    sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
     try:
         if address:
             ray.init(address=address, **kwargs)
@@ -92,6 +98,9 @@ def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
             ray.init(num_cpus=os.cpu_count() or 1, num_gpus=len(gpu_names()), **kwargs)
     except ConnectionError as exc:
         raise UserError(f"cannot reach the Ray cluster at {address}: {exc}") from None
+    finally:
+        if main_thread and sigterm is not None:
+            signal.signal(signal.SIGTERM, sigterm)
     try:
         yield ray
     finally:
