@@ -20,6 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from .artifact_names import artifact_destination
 from .connection import artifact_root, per_store, write_lease
 
 UTC = dt.UTC
@@ -357,9 +358,10 @@ class StoreWriter:
             db.executemany("INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?)", vals)
 
     def save_artifact(self, run_id: str, name: str, data: bytes | Path, kind: str | None = None) -> dict[str, Any]:
-        """Copy bytes (sent by a worker) or a local file into the store's artifact root."""
+        """Copy bytes (sent by a worker) or a local file into the run's folder of the store's
+        artifact root; a name that would leave that folder is a ``ValueError``."""
+        name, dest = artifact_destination(self.artifacts, run_id, name)
         rel = Path(run_id) / name
-        dest = self.artifacts / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".partial")
         if isinstance(data, (bytes, bytearray)):
