@@ -74,9 +74,11 @@ def test_interrupt_keeps_metrics_and_marks_interrupted(tmp_path, with_example_pl
     live = specrun.open_store(str(store_file)).runs()
     assert live["status"].to_list() == ["running"]
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
+    # not an empty table: the last value logged, said to be that
+    assert "last values logged before the run was interrupted" in out and "error" in out, out
     row = _only_run(store_file)
     assert row["status"] == "interrupted" and "interrupted" in row["error"]
     n = specrun.open_store(str(store_file)).query("SELECT count(*) AS n FROM metrics")["n"][0]
