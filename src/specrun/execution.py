@@ -219,6 +219,7 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
     run_id = new_run_id()
     info = RunInfo(run_id, spec.name, spec.data, str(path), parent_id, sweep_id)
     hooks = get_manager().hook
+    writer.wait_for_store(say=_say)
     writer.create_run(run_id, spec, mode, parent_id, sweep_id, environment.collect(), plugin_versions())
     hooks.run_started(run=info)
     started = time.monotonic()
@@ -251,6 +252,12 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
             hooks.run_finished(run=info, status=outcome["status"], error=outcome.get("error"))
     return RunResult(run_id, spec.name, outcome["status"], outcome.get("metrics", {}), outcome.get("error"),
                      bool(outcome.get("user_error")), time.monotonic() - started, recorder.artifacts)
+
+
+def _say(message: str) -> None:
+    import sys
+
+    print(f"specrun: {message}", file=sys.stderr, flush=True)
 
 
 def actor_options(spec_data: dict[str, Any]) -> dict[str, Any]:

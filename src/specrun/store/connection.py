@@ -21,7 +21,6 @@ from ..errors import StoreError
 from .migrations import applied, migrate, unknown_migrations
 
 DEFAULT_STORE = Path("store") / "specrun.duckdb"
-LOCK_WAIT_S = float(os.environ.get("SPECRUN_STORE_LOCK_WAIT", "60"))
 
 
 def store_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -44,10 +43,24 @@ def _is_lock_error(exc: Exception) -> bool:
 _checked: set[tuple[str, bool]] = set()
 
 
-def _retry_locked(path: Path, attempt: Any) -> Any:
+class StoreLocked(StoreError):
+    """Another process held the store file for longer than the caller would wait."""
+
+
+def lock_wait_s() -> float:
+    """How long a writer waits for the file where it must (a run's start and end):
+    ``SPECRUN_STORE_LOCK_WAIT`` seconds, read when asked so that tests can shorten it."""
+    try:
+        return max(0.0, float(os.environ.get("SPECRUN_STORE_LOCK_WAIT", "60")))
+    except ValueError:
+        return 60.0
+
+
+def _retry_locked(path: Path, attempt: Any, wait: float | None = None) -> Any:
     """``attempt()``, again and again while another connection (of this process or another)
-    holds the file, for up to LOCK_WAIT_S."""
-    deadline = time.monotonic() + LOCK_WAIT_S
+    holds the file, for up to ``wait`` seconds (default: ``lock_wait_s()``)."""
+    wait = lock_wait_s() if wait is None else wait
+    deadline = time.monotonic() + wait
     delay = 0.005
     while True:
         try:
@@ -55,7 +68,10 @@ def _retry_locked(path: Path, attempt: Any) -> Any:
         except duckdb.Error as exc:
             if not _is_lock_error(exc) or time.monotonic() > deadline:
                 if _is_lock_error(exc):
-                    raise StoreError(f"the run store {path} stayed locked by another process for {LOCK_WAIT_S:.0f}s") from None
+                    raise StoreLocked(
+                        f"the run store {path} stayed locked by another process for {wait:.0f}s "
+                        "(a notebook's duckdb.connect, a long query?): close it, or wait longer "
+                        "with SPECRUN_STORE_LOCK_WAIT=SECONDS") from None
                 raise StoreError(f"cannot open the run store {path}: {exc}") from None
             # Short sleeps: a writer releases its lock for a moment every second.
             time.sleep(delay * (1 + random.random()))
@@ -81,10 +97,10 @@ def _check_schema(db: duckdb.DuckDBPyConnection, path: Path, write: bool) -> Non
     _checked.add(key)
 
 
-def _open_for_write(path: Path) -> duckdb.DuckDBPyConnection:
+def _open_for_write(path: Path, wait: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the file for writing (waiting out another process's lock), migrated."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = _retry_locked(path, lambda: duckdb.connect(str(path)))
+    db = _retry_locked(path, lambda: duckdb.connect(str(path)), wait)
     try:
         _check_schema(db, path, write=True)
     except BaseException:
@@ -152,12 +168,12 @@ _readers = _ReadDatabase()
 atexit.register(_readers.close)  # before DuckDB's own module teardown, which warns of live objects
 
 
-def _flush_pending(path: Path | None) -> None:
+def _flush_pending(path: Path | None, final: bool = False) -> None:
     """Write what this process's StoreWriters hold. A process that never imported the
     writer has nothing pending, and a reader need not import it (pyarrow: 60 ms or more)."""
     writer = sys.modules.get(f"{__package__}.writer")
     if writer is not None:
-        writer.flush_pending(path)
+        writer.flush_pending(path, final=final)
 
 
 @contextmanager
@@ -206,14 +222,15 @@ class WriteLease:
         self._closer: threading.Thread | None = None
 
     @contextmanager
-    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connection(self, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The held connection, or a new one (waiting up to ``wait`` s for the file)."""
         with self._lock:
             now = time.monotonic()
             if self._db is not None and now - self._opened > self.MAX_HOLD_S:
                 self._close()
                 time.sleep(self.GAP_S)
             if self._db is None:
-                self._db = _open_for_write(self.path)
+                self._db = _open_for_write(self.path, wait)
                 self._opened = time.monotonic()
                 self._start_closer()
             try:
@@ -280,6 +297,6 @@ def write_lease(path: Path) -> WriteLease:
 def release_writes() -> None:
     """Close this process's write connections: a finished run leaves the file free for any
     reader at once (a raw ``duckdb.connect(read_only=True)`` included)."""
-    _flush_pending(None)
+    _flush_pending(None, final=True)
     for lease in list(_leases.values()):
         lease.release()
