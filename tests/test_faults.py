@@ -166,3 +166,29 @@ def test_sigterm_stops_a_sweep_as_interrupted_with_130(tmp_path, with_example_pl
     st = specrun.open_store(str(store_file))
     assert st.query("SELECT status FROM sweeps")["status"].to_list() == ["interrupted"]
     assert "interrupted" in st.query("SELECT status FROM runs")["status"].to_list()
+
+
+@pytest.mark.ray
+def test_ctrl_c_under_ray_writes_every_event_the_worker_sent_before_it(tmp_path, with_example_plugin):
+    """A fast worker logging samples at every step: the driver keeps up, and an interrupt
+    writes what the worker had sent instead of dropping the actor's queue."""
+    step_file = tmp_path / "step"
+    spec = write_spec(tmp_path, f"""\
+name: fast
+data: {{kind: generated_topics, rows: 50}}
+model: {{kind: counting, steps: 1000000, samples_per_step: 4, pid_file: {tmp_path / 'pid'}, step_file: {step_file}}}
+""")
+    store_file = tmp_path / "s.duckdb"
+    proc = _start(["run", str(spec), "--store", str(store_file)], {})
+    _wait_for(tmp_path / "pid")
+    time.sleep(4.0)
+    proc.send_signal(signal.SIGINT)
+    sent = int(step_file.read_text() or 0)  # the worker had sent at least this many steps
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert sent > 200
+    st = specrun.open_store(str(store_file))
+    steps = st.query("SELECT max(step) AS s, count(*) AS n FROM metrics").row(0, named=True)
+    assert steps["s"] >= sent and steps["n"] == steps["s"], (steps, sent)
+    samples = st.query("SELECT count(*) AS n FROM samples")["n"][0]
+    assert samples >= 4 * sent

@@ -148,6 +148,8 @@ class EventRecorder:
     def __init__(self, writer: StoreWriter, info: RunInfo, display: Any, hooks: Any, on_report: Any = None):
         self.writer, self.info, self.display, self.hooks = writer, info, display, hooks
         self.on_report = on_report
+        # No plugin watches metrics (the usual case): no MetricPoint per value, no hook call.
+        self.metric_hooks = hooks is not None and bool(hooks.metrics_logged.get_hookimpls())
         self.sample_counts: dict[str, int] = {}
         self.artifacts: list[dict[str, Any]] = []
 
@@ -157,7 +159,7 @@ class EventRecorder:
         if kind == "metrics":
             _, split, values, step = event
             self.writer.log_metrics(run_id, split, values, step)
-            if self.hooks is not None:
+            if self.metric_hooks:
                 from .hooks_api import MetricPoint
 
                 self.hooks.metrics_logged(run=self.info, metrics=[MetricPoint(split, k, step, v) for k, v in values.items()])
@@ -254,6 +256,19 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
                      bool(outcome.get("user_error")), time.monotonic() - started, recorder.artifacts)
 
 
+def _record_all(recorder: EventRecorder, events: list[Any]) -> None:
+    """Record every event of a drained list, even when Ctrl-C comes in the middle of it
+    (it is raised again after the last one)."""
+    interrupted = False
+    for event in events:
+        try:
+            recorder(event)
+        except KeyboardInterrupt:
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
+
+
 def _say(message: str) -> None:
     import sys
 
@@ -292,13 +307,23 @@ def _run_in_actor(ray: Any, spec: ResolvedSpec, run_id: str, recorder: EventReco
         try:
             while True:
                 ready, _ = ray.wait([ref], timeout=0.2)
-                for event in ray.get(actor.drain.remote()):
-                    recorder(event)
+                _record_all(recorder, ray.get(actor.drain.remote()))
                 if ready:
                     outcome = ray.get(ref)
-                    for event in ray.get(actor.drain.remote()):
-                        recorder(event)
+                    _record_all(recorder, ray.get(actor.drain.remote()))
                     return outcome
+        except KeyboardInterrupt:
+            # What the worker sent before the interrupt is written, not lost with the actor.
+            deadline = time.monotonic() + 30
+            try:
+                while time.monotonic() < deadline:
+                    events = ray.get(actor.drain.remote(), timeout=10)
+                    if not events:
+                        break
+                    _record_all(recorder, events)
+            except Exception:  # noqa: BLE001 - the worker may be gone too
+                pass
+            raise
         except RayActorError as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return {"status": "failed", "error": f"the worker process running the run died: {reason}"}

@@ -23,6 +23,8 @@ class CountingParams(Params):
     lr: float = Field(0.3, gt=0, le=1)
     delay_s: float = Field(0.0, ge=0)
     pid_file: str | None = None
+    samples_per_step: int = Field(0, ge=0)  # rows of ctx.log_samples at every step
+    step_file: str | None = None  # the last step sent, rewritten at every step
 
 
 class CountingModel:
@@ -41,6 +43,13 @@ class CountingModel:
                 model["value"] += self.p.lr * (self.p.target - model["value"])
                 ctx.step = step
                 ctx.log_metrics({"error": abs(self.p.target - model["value"])})
+                if self.p.samples_per_step:
+                    ctx.log_samples([{"input": f"step {step} row {i}", "reference": str(self.p.target),
+                                      "output": repr(model["value"])} for i in range(self.p.samples_per_step)])
+                if self.p.step_file:  # renamed into place: a reader never sees it empty
+                    with open(self.p.step_file + ".tmp", "w") as fh:
+                        fh.write(str(step))
+                    os.replace(self.p.step_file + ".tmp", self.p.step_file)
                 bar.update()
                 if self.p.delay_s:
                     time.sleep(self.p.delay_s)
