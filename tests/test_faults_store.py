@@ -50,3 +50,82 @@ def test_a_link_in_the_store_cannot_carry_an_artifact_out(tmp_path):
     assert not list(outside.iterdir())
     with pytest.raises(ValueError, match="run id"):
         StoreWriter(tmp_path / "s.duckdb").save_artifact("..", "x.bin", b"evil")
+
+
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from core_helpers import ROOT, write_spec  # noqa: E402
+
+import specrun  # noqa: E402
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MiB tmpfs (the store takes about 2): unmounted after the test."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)],
+                              capture_output=True, text=True, timeout=30)
+    except OSError as exc:
+        pytest.skip(f"cannot run mount: {exc}")
+    if done.returncode != 0:
+        pytest.skip(f"mounting a small tmpfs is not permitted here (needs root): {done.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True, timeout=30)
+
+
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "specrun.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=180, env=dict(os.environ, **(env or {})))
+
+
+FILLS = """\
+name: full
+data: {{kind: generated_topics, rows: 50}}
+model: {{kind: counting, steps: {steps}, artifact_bytes: {size}}}
+metrics: [{{kind: mean_abs_error}}]
+"""
+
+
+def test_an_artifact_that_does_not_fit_fails_the_run_with_the_reason(tmp_path, small_disk, with_example_plugin):
+    spec = write_spec(tmp_path, FILLS.format(steps=30, size=3_000_000))
+    store = small_disk / "s.duckdb"
+    out = _run("run", str(spec), "--local", "--store", str(store))
+    assert out.returncode == 2, out.stderr
+    assert f"no space left on device at {small_disk / 's_artifacts'}" in out.stderr
+    assert "Traceback" not in out.stderr and "rollback" not in out.stderr
+    assert not [p for p in small_disk.rglob("*.partial")], "no partial file is left behind"
+    st = specrun.open_store(str(store))
+    row = st.runs().row(0, named=True)
+    assert row["status"] == "failed" and "no space left on device" in st.run(row["run_id"])["error"]
+    assert st.query("SELECT count(*) AS n FROM metrics")["n"][0] == 30, "what was logged is kept"
+
+
+def test_a_full_disk_under_the_store_is_said_and_leaves_it_readable(tmp_path, small_disk, with_example_plugin):
+    store = small_disk / "s.duckdb"
+    first = _run("run", str(write_spec(tmp_path, FILLS.format(steps=3, size=0))), "--local", "--store", str(store))
+    assert first.returncode == 0, first.stderr
+    filler = small_disk / "filler"
+    with open(filler, "wb") as fh:  # everything that is left
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError:
+            pass
+    out = _run("run", str(write_spec(tmp_path, FILLS.format(steps=20000, size=0), "big.yaml")), "--local",
+               "--store", str(store))
+    assert out.returncode != 0
+    assert "no space left on device at" in out.stderr and str(small_disk) in out.stderr, out.stderr[-2000:]
+    assert "Traceback" not in out.stderr and "no transaction is active" not in out.stderr
+    assert not [p for p in small_disk.rglob("*.partial")] and not [p for p in small_disk.rglob("*.tmp")]
+    filler.unlink()
+    listed = _run("runs", "--store", str(store))
+    assert listed.returncode == 0, listed.stderr
+    assert specrun.open_store(str(store)).runs()["status"].to_list()[-1] == "finished"
+    shutil.rmtree(small_disk / "s_artifacts", ignore_errors=True)

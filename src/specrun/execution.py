@@ -247,6 +247,8 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
     finally:
         try:
             writer.finish_run(run_id, outcome["status"], outcome.get("error"), outcome.get("traceback"))
+        except UserError as exc:  # a full disk: the outcome is still reported, and kept pending
+            _say(f"could not record the outcome yet: {exc}")
         finally:
             from .store.connection import release_writes
 

@@ -7,6 +7,7 @@ import atexit
 import itertools
 import os
 import random
+import re
 import sys
 import threading
 import time
@@ -45,6 +46,35 @@ _checked: set[tuple[str, bool]] = set()
 
 class StoreLocked(StoreError):
     """Another process held the store file for longer than the caller would wait."""
+
+
+class StoreDiskFull(StoreError):
+    """The disk that holds the store (or its artifacts) is full."""
+
+
+_NO_SPACE = "no space left on device"
+
+
+def disk_full(exc: BaseException, where: Path) -> StoreDiskFull | None:
+    """``exc`` as the one message a user needs when it is ENOSPC (DuckDB says it in its
+    text, naming the file); else None."""
+    errno_ = getattr(exc, "errno", None)
+    text = str(exc)
+    if errno_ != 28 and _NO_SPACE not in text.lower():
+        return None
+    m = re.search(r'file "([^"]+)"', text)
+    at = m.group(1) if m else (getattr(exc, "filename", None) or where)
+    return StoreDiskFull(f"no space left on device at {at}: free space there (or choose another store "
+                         "with --store) and run again")
+
+
+def rollback(db: duckdb.DuckDBPyConnection) -> None:
+    """ROLLBACK where a failed COMMIT may have ended the transaction already (DuckDB then
+    says "no transaction is active", which would hide the real error)."""
+    try:
+        db.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
 
 
 def lock_wait_s() -> float:

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .connection import rollback
 from .pending import Pending, write_pending
 
 _NAME = re.compile(r"^(?P<host>.+)-(?P<pid>\d+)-(?P<gen>\d+)\.json$")
@@ -97,7 +98,7 @@ def merge_orphans(db: Any, db_path: Path) -> int:
             record_entry(db, entry)
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            rollback(db)
             raise
         path.unlink(missing_ok=True)
         merged += 1

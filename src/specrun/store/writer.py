@@ -19,8 +19,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..errors import StoreError
 from .artifact_names import artifact_destination
-from .connection import StoreLocked, artifact_root, lock_wait_s, per_store, write_lease
+from .connection import (
+    StoreDiskFull,
+    StoreLocked,
+    artifact_root,
+    disk_full,
+    lock_wait_s,
+    per_store,
+    rollback,
+    write_lease,
+)
 from .journal import Journal, merge_orphans, record_entry
 from .pending import Pending, write_pending
 
@@ -162,7 +172,7 @@ class _Batch:
                             record_entry(db, entry)
                         db.execute("COMMIT")
                     except BaseException:
-                        db.execute("ROLLBACK")
+                        rollback(db)
                         raise
             except StoreLocked:
                 with self.lock:
@@ -171,9 +181,12 @@ class _Batch:
                     self.blocked_since = self.blocked_since or time.monotonic()
                     self._journal(say=first)
                 return False
-            except BaseException:
+            except BaseException as exc:
                 with self.lock:
                     self._put_back(taken, since)
+                full = disk_full(exc, self.path)
+                if full is not None:
+                    raise full from None
                 raise
             with self.lock:
                 if entry is not None:
@@ -196,7 +209,12 @@ class _Batch:
         now = time.monotonic()
         if not say and now - self.journaled_at < max(1.0, 10 * self.journal_cost):
             return
-        path = self.journal.write(self.pending)
+        try:
+            path = self.journal.write(self.pending)
+        except OSError as exc:  # a full disk, say: the rows stay in memory, retried
+            print(f"specrun: could not journal the waiting writes in {self.journal.dir}: {exc}", file=sys.stderr)
+            self.journaled_at = now
+            return
         self.journaled_at = time.monotonic()
         self.journal_cost = self.journaled_at - now
         if say:
@@ -238,10 +256,21 @@ def flush_pending(path: Path | None = None, final: bool = False) -> None:
         found = _batches.get(str(Path(path).resolve()))
         targets = [found] if found is not None else []
     for b in targets:
-        if b.flush(lock_wait_s() if final else _Batch.ATTEMPT_WAIT_S) or not final:
+        try:
+            if b.flush(lock_wait_s() if final else _Batch.ATTEMPT_WAIT_S) or not final:
+                continue
+        except StoreError as exc:
+            if not final:
+                raise
+            print(f"specrun: could not write the run store: {exc}", file=sys.stderr)
             continue
         with b.lock:
-            where = b.journal.write(b.pending)
+            try:
+                where = b.journal.write(b.pending)
+            except OSError as exc:
+                print(f"specrun: the run store {b.path} is still held by another process and its "
+                      f"journal cannot be written ({exc}): this run's last writes are lost", file=sys.stderr)
+                continue
         print(f"specrun: the run store {b.path} is still held by another process: this run's last "
               f"writes are kept in {where} and go into the store with its next writer (the next "
               "`specrun run`)", file=sys.stderr)
@@ -371,15 +400,23 @@ class StoreWriter:
         rel = Path(run_id) / name
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".partial")
-        if isinstance(data, (bytes, bytearray)):
-            tmp.write_bytes(data)
-        else:
-            shutil.copyfile(data, tmp)
-        digest = hashlib.sha256()
-        with open(tmp, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        os.replace(tmp, dest)
+        try:
+            if isinstance(data, (bytes, bytearray)):
+                tmp.write_bytes(data)
+            else:
+                shutil.copyfile(data, tmp)
+            digest = hashlib.sha256()
+            with open(tmp, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+            os.replace(tmp, dest)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)  # no half-written file stays behind
+            if disk_full(exc, dest) is not None:  # name the store's folder, not the source file
+                raise StoreDiskFull(f"no space left on device at {dest.parent}: the artifact {name!r} "
+                                    "did not fit; free space there (or choose another store with "
+                                    "--store) and run again") from None
+            raise
         size = dest.stat().st_size
         info = {"run_id": run_id, "name": name, "kind": kind, "path": rel.as_posix(),
                 "sha256": digest.hexdigest(), "bytes": size, "abs_path": str(dest)}

@@ -25,6 +25,7 @@ class CountingParams(Params):
     pid_file: str | None = None
     samples_per_step: int = Field(0, ge=0)  # rows of ctx.log_samples at every step
     step_file: str | None = None  # the last step sent, rewritten at every step
+    artifact_bytes: int = Field(0, ge=0)  # a second artifact of this size (fills a small disk)
 
 
 class CountingModel:
@@ -56,6 +57,10 @@ class CountingModel:
         path = ctx.work_dir / "value.txt"
         path.write_text(repr(model["value"]))
         ctx.save_artifact(path, "model/value.txt", kind="model")
+        if self.p.artifact_bytes:
+            big = ctx.work_dir / "big.bin"
+            big.write_bytes(os.urandom(self.p.artifact_bytes))
+            ctx.save_artifact(big, "model/big.bin", kind="model")
         return model
 
     def predict(self, ctx, model, dataset, split):
