@@ -129,3 +129,35 @@ def test_a_full_disk_under_the_store_is_said_and_leaves_it_readable(tmp_path, sm
     assert listed.returncode == 0, listed.stderr
     assert specrun.open_store(str(store)).runs()["status"].to_list()[-1] == "finished"
     shutil.rmtree(small_disk / "s_artifacts", ignore_errors=True)
+
+
+QUICK = "name: ok\ndata: {kind: generated_topics, rows: 50}\nmodel: {kind: counting, steps: 300}\n"
+
+
+def _damage(good: Path, kind: str) -> Path:
+    bad = good.with_name(f"{kind}.duckdb")
+    data = bytearray(good.read_bytes())
+    if kind == "truncated":
+        data = data[: len(data) // 7]
+    else:  # one flipped byte in the first block (the catalog: read by every open)
+        data[12288 + 100] ^= 0xFF
+    bad.write_bytes(bytes(data))
+    return bad
+
+
+@pytest.mark.parametrize("kind", ["truncated", "flipped"])
+def test_a_damaged_store_is_refused_with_the_path_and_what_to_do(tmp_path, with_example_plugin, kind):
+    import hashlib
+
+    spec = write_spec(tmp_path, QUICK)
+    good = tmp_path / "good.duckdb"
+    assert _run("run", str(spec), "--local", "--store", str(good)).returncode == 0
+    bad = _damage(good, kind)
+    digest = hashlib.sha256(bad.read_bytes()).hexdigest()
+    for args in (["runs"], ["run", str(spec), "--local"]):
+        out = _run(*args, "--store", str(bad), env={"SPECRUN_STORE_LOCK_WAIT": "5"})
+        assert out.returncode == 2, (args, out.stderr[-2000:])
+        assert f"the run store {bad} is damaged" in out.stderr and "Restore a copy" in out.stderr
+        assert "specrun export" in out.stderr and "Traceback" not in out.stderr
+        assert "locked" not in out.stderr, "a checksum error 'in block' is no lock"
+    assert hashlib.sha256(bad.read_bytes()).hexdigest() == digest, "nothing was written into it"

@@ -37,8 +37,46 @@ def artifact_root(db_path: Path) -> Path:
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
-    # "file handle conflict": this process has the file open in another DuckDB database
-    return any(k in text for k in ("lock", "conflicting", "different configuration", "file handle conflict"))
+    # "file handle conflict": this process has the file open in another DuckDB database.
+    # Not a bare "lock": DuckDB's checksum errors say "in block at location ...".
+    if _damage_reason(exc) is not None:
+        return False
+    return any(k in text for k in ("could not set lock", "conflicting lock", "different configuration",
+                                   "file handle conflict"))
+
+
+class StoreDamaged(StoreError):
+    """The store file is damaged (truncated, a block that fails its checksum...)."""
+
+
+_DAMAGE = ("corrupt", "checksum", "could not read enough bytes", "not a valid duckdb", "invalid database",
+           "truncated")
+READ_DAMAGED_ENV = "SPECRUN_READ_DAMAGED"
+
+
+def _damage_reason(exc: BaseException) -> str | None:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return text if any(k in text.lower() for k in _DAMAGE) else None
+
+
+def damaged(path: Path, reason: str) -> StoreDamaged:
+    return StoreDamaged(
+        f"the run store {path} is damaged ({reason[:300]}); specrun will not write to it. Restore a copy "
+        f"of it, or save what can still be read: {READ_DAMAGED_ENV}=1 specrun export RUN... --to parquet "
+        f"DIR --store {path} (then start a new store)")
+
+
+def _check_size(db: duckdb.DuckDBPyConnection, path: Path, name: str | None = None) -> None:
+    """A file shorter than the blocks its header counts was truncated (a copy cut short, a
+    full disk): DuckDB itself opens it and fails only when a missing block is read."""
+    where = "" if name is None else f" WHERE database_name = '{name}'"
+    row = db.execute(f"SELECT block_size, total_blocks FROM pragma_database_size(){where}").fetchone()
+    if not row:
+        return
+    expected = 3 * 4096 + int(row[0]) * int(row[1])  # the file header, two database headers, the blocks
+    size = path.stat().st_size
+    if size < expected:
+        raise damaged(path, f"truncated: {size} bytes where its header counts {expected}")
 
 
 _checked: set[tuple[str, bool]] = set()
@@ -96,6 +134,9 @@ def _retry_locked(path: Path, attempt: Any, wait: float | None = None) -> Any:
         try:
             return attempt()
         except duckdb.Error as exc:
+            reason = _damage_reason(exc)
+            if reason is not None:
+                raise damaged(path, reason) from None
             if not _is_lock_error(exc) or time.monotonic() > deadline:
                 if _is_lock_error(exc):
                     raise StoreLocked(
@@ -132,6 +173,7 @@ def _open_for_write(path: Path, wait: float | None = None) -> duckdb.DuckDBPyCon
     path.parent.mkdir(parents=True, exist_ok=True)
     db = _retry_locked(path, lambda: duckdb.connect(str(path)), wait)
     try:
+        _check_size(db, path)  # never write into a damaged file
         _check_schema(db, path, write=True)
     except BaseException:
         db.close()
@@ -173,6 +215,8 @@ class _ReadDatabase:
         try:
             _retry_locked(path, lambda: cursor.execute(f"ATTACH '{quoted}' AS {name} (READ_ONLY)"))
             cursor.execute(f"USE {name}")
+            if os.environ.get(READ_DAMAGED_ENV) != "1":
+                _check_size(cursor, path, name)
             _check_schema(cursor, path, write=False)
         except BaseException:
             self.detach(cursor, name)
@@ -221,12 +265,22 @@ def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         reader, name = _readers.attach(Path(path))
         try:
             yield reader
+        except duckdb.Error as exc:
+            reason = _damage_reason(exc)
+            if reason is not None:
+                raise damaged(Path(path), reason) from None
+            raise
         finally:
             _readers.detach(reader, name)
         return
     db = _open_for_write(path)
     try:
         yield db
+    except duckdb.Error as exc:
+        reason = _damage_reason(exc)
+        if reason is not None:
+            raise damaged(Path(path), reason) from None
+        raise
     finally:
         db.close()
 
