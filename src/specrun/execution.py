@@ -91,7 +91,19 @@ def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
     sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
     try:
         if address:
-            ray.init(address=address, **kwargs)
+            failure: Exception | None = None
+            with _captured_stderr(replay=verbose) as captured:
+                try:
+                    ray.init(address=address, **kwargs)
+                except Exception as exc:  # noqa: BLE001 - judged below, with what Ray logged
+                    failure = exc
+            if failure is not None and _wants_token(captured):
+                raise UserError(
+                    f"the Ray cluster at {address} wants an authentication token (token auth is on "
+                    "there): give it with RAY_AUTH_TOKEN=TOKEN or RAY_AUTH_TOKEN_PATH=FILE "
+                    "(`ray get-auth-token` on the cluster's head node prints it)")
+            if failure is not None:
+                raise failure
         else:
             from .environment import gpu_names
 
@@ -105,6 +117,35 @@ def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
         yield ray
     finally:
         ray.shutdown()
+
+
+@contextmanager
+def _captured_stderr(replay: bool) -> Iterator[list[str]]:
+    """Ray's C++ client logs every failed try to fd 2 (20 lines for a refused token): keep
+    them out of the user's terminal and hand them to the caller (``replay``: print them too)."""
+    import sys
+    import tempfile
+
+    text: list[str] = []
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield text
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            text.append(tmp.read().decode("utf-8", "replace"))
+            if replay and text[0]:
+                sys.stderr.write(text[0])
+
+
+def _wants_token(captured: list[str]) -> bool:
+    text = "".join(captured)
+    return "InvalidAuthToken" in text or "Unauthenticated" in text
 
 
 def check_cluster_resources(ray: Any, resources: dict[str, Any], where: str) -> None:
