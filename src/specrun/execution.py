@@ -107,7 +107,9 @@ def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
         else:
             from .environment import gpu_names
 
-            ray.init(num_cpus=os.cpu_count() or 1, num_gpus=len(gpu_names()), **kwargs)
+            # "local": a new embedded instance, never a cluster that `ray start` left in
+            # /tmp/ray/ray_current_cluster (ray.init() with no address joins that one)
+            ray.init(address="local", num_cpus=os.cpu_count() or 1, num_gpus=len(gpu_names()), **kwargs)
     except ConnectionError as exc:
         raise UserError(f"cannot reach the Ray cluster at {address}: {exc}") from None
     finally:

@@ -68,12 +68,18 @@ def damaged(path: Path, reason: str) -> StoreDamaged:
 
 def _check_size(db: duckdb.DuckDBPyConnection, path: Path, name: str | None = None) -> None:
     """A file shorter than the blocks its header counts was truncated (a copy cut short, a
-    full disk): DuckDB itself opens it and fails only when a missing block is read."""
+    full disk): DuckDB itself opens it and fails only when a missing block is read. With a
+    write-ahead log beside it, the count includes blocks the log has not put in the file
+    yet: no verdict then."""
+    if path.with_name(path.name + ".wal").exists():
+        return
     where = "" if name is None else f" WHERE database_name = '{name}'"
-    row = db.execute(f"SELECT block_size, total_blocks FROM pragma_database_size(){where}").fetchone()
+    row = db.execute(f"SELECT block_size, used_blocks FROM pragma_database_size(){where}").fetchone()
     if not row:
         return
-    expected = 3 * 4096 + int(row[0]) * int(row[1])  # the file header, two database headers, the blocks
+    # the file header, two database headers, and at least every used block (free blocks at
+    # the end may be cut off by DuckDB itself)
+    expected = 3 * 4096 + int(row[0]) * int(row[1])
     size = path.stat().st_size
     if size < expected:
         raise damaged(path, f"truncated: {size} bytes where its header counts {expected}")
