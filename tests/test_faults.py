@@ -74,9 +74,11 @@ def test_interrupt_keeps_metrics_and_marks_interrupted(tmp_path, with_example_pl
     live = specrun.open_store(str(store_file)).runs()
     assert live["status"].to_list() == ["running"]
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
+    # not an empty table: the last value logged, said to be that
+    assert "last values logged before the run was interrupted" in out and "error" in out, out
     row = _only_run(store_file)
     assert row["status"] == "interrupted" and "interrupted" in row["error"]
     n = specrun.open_store(str(store_file)).query("SELECT count(*) AS n FROM metrics")["n"][0]
@@ -127,3 +129,66 @@ def test_gpu_asked_where_there_is_none_is_a_clear_error_and_writes_nothing(tmp_p
     assert "asks for 1 GPU" in out.stderr and "resources.gpus: 0" in out.stderr
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "s.duckdb").exists() or specrun.open_store(str(tmp_path / "s.duckdb")).runs().height == 0
+
+
+@pytest.mark.ray
+def test_sigterm_under_ray_is_interrupted_with_130_like_local(tmp_path, with_example_plugin):
+    """Ray's driver installs its own SIGTERM handler (sys.exit(15)) in ray.init: `timeout`,
+    Slurm, Kubernetes and `docker stop` must still get an interrupted run and exit 130."""
+    spec, pid_file = _spec(tmp_path)
+    store_file = tmp_path / "s.duckdb"
+    proc = _start(["run", str(spec), "--store", str(store_file)], {})
+    _wait_for(pid_file)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "SIGTERM received" not in err  # no C++ stack dump either
+    row = _only_run(store_file)
+    assert row["status"] == "interrupted", row["error"]
+    n = specrun.open_store(str(store_file)).query("SELECT count(*) AS n FROM metrics")["n"][0]
+    assert n >= 5
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_sigterm_stops_a_sweep_as_interrupted_with_130(tmp_path, with_example_plugin):
+    spec, pid_file = _spec(tmp_path)
+    spec.write_text(spec.read_text() + "resources: {cpus: 1}\nsweep:\n  metric: mae\n  mode: min\n"
+                    "  search: grid\n  max_concurrent: 1\n  space:\n    model.lr: {grid: [0.5, 0.3]}\n")
+    store_file = tmp_path / "s.duckdb"
+    proc = _start(["sweep", str(spec), "--store", str(store_file)], {})
+    _wait_for(pid_file, timeout=240)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, err[-3000:]
+    st = specrun.open_store(str(store_file))
+    assert st.query("SELECT status FROM sweeps")["status"].to_list() == ["interrupted"]
+    assert "interrupted" in st.query("SELECT status FROM runs")["status"].to_list()
+
+
+@pytest.mark.ray
+def test_ctrl_c_under_ray_writes_every_event_the_worker_sent_before_it(tmp_path, with_example_plugin):
+    """A fast worker logging samples at every step: the driver keeps up, and an interrupt
+    writes what the worker had sent instead of dropping the actor's queue."""
+    step_file = tmp_path / "step"
+    spec = write_spec(tmp_path, f"""\
+name: fast
+data: {{kind: generated_topics, rows: 50}}
+model: {{kind: counting, steps: 1000000, samples_per_step: 4, pid_file: {tmp_path / 'pid'}, step_file: {step_file}}}
+""")
+    store_file = tmp_path / "s.duckdb"
+    proc = _start(["run", str(spec), "--store", str(store_file)], {})
+    _wait_for(tmp_path / "pid")
+    time.sleep(4.0)
+    proc.send_signal(signal.SIGINT)
+    sent = int(step_file.read_text() or 0)  # the worker had sent at least this many steps
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert sent > 200
+    st = specrun.open_store(str(store_file))
+    steps = st.query("SELECT max(step) AS s, count(*) AS n FROM metrics").row(0, named=True)
+    assert steps["s"] >= sent and steps["n"] == steps["s"], (steps, sent)
+    samples = st.query("SELECT count(*) AS n FROM samples")["n"][0]
+    assert samples >= 4 * sent

@@ -90,10 +90,10 @@ def validate(specs: tuple[str, ...], overrides: tuple[str, ...]) -> None:
         sys.exit(2)
 
 
-def _print_result(result: Any) -> None:
-    from .ui import metrics_table, out_console
+def _print_result(result: Any, store: str | None = None) -> None:
+    from .ui import out_console, result_table
 
-    out_console.print(metrics_table(result.run_id, result.name, result.status, result.metrics, result.duration_s))
+    out_console.print(result_table(result, store))
     out_console.print(f"run id: [bold]{result.run_id}[/bold]")
 
 
@@ -136,7 +136,7 @@ def run(spec: str, overrides: tuple[str, ...], local: bool, address: str | None,
 
     result = run_spec(resolved, store=store, mode="local" if local else "ray", address=address,
                       quiet=quiet, verbose=verbose)
-    _print_result(result)
+    _print_result(result, store)
     if result.status == "interrupted":
         _fail(f"run {result.run_id} interrupted; metrics logged so far are in the store", 130)
     if result.status != "finished":

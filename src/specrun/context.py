@@ -172,7 +172,9 @@ class RunContext:
         p = Path(path)
         if not p.exists():
             raise FileNotFoundError(f"artifact {p} does not exist")
-        base = name or p.name
+        from .store.artifact_names import clean_artifact_name
+
+        base = clean_artifact_name(name or p.name)  # here, so the plugin's own line is in the traceback
         files = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file())
         for f in files:
             rel = base if p.is_file() else f"{base}/{f.relative_to(p).as_posix()}"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -87,21 +89,69 @@ def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
         log_to_driver=verbose,
         configure_logging=True,
     )
+    # ray.init replaces the SIGTERM handler of the main thread with sys.exit(15) (and its C++
+    # core adds a stack dump): the driver's own handler (the CLI's: SIGTERM is Ctrl-C) comes back.
+    main_thread = threading.current_thread() is threading.main_thread()
+    sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
     try:
         if address:
-            ray.init(address=address, **kwargs)
+            failure: Exception | None = None
+            with _captured_stderr(replay=verbose) as captured:
+                try:
+                    ray.init(address=address, **kwargs)
+                except Exception as exc:  # noqa: BLE001 - judged below, with what Ray logged
+                    failure = exc
+            if failure is not None and _wants_token(captured):
+                raise UserError(
+                    f"the Ray cluster at {address} wants an authentication token (token auth is on "
+                    "there): give it with RAY_AUTH_TOKEN=TOKEN or RAY_AUTH_TOKEN_PATH=FILE "
+                    "(`ray get-auth-token` on the cluster's head node prints it)")
+            if failure is not None:
+                raise failure
         else:
             from .environment import gpu_names
 
-            # "local": a Ray of our own even where `ray start` left a cluster on this machine
-            # (without it ray.init joins that cluster and refuses num_cpus)
+            # "local": a new embedded instance, never a cluster that `ray start` left in
+            # /tmp/ray/ray_current_cluster (ray.init() with no address joins that one)
             ray.init(address="local", num_cpus=os.cpu_count() or 1, num_gpus=len(gpu_names()), **kwargs)
     except ConnectionError as exc:
         raise UserError(f"cannot reach the Ray cluster at {address}: {exc}") from None
+    finally:
+        if main_thread and sigterm is not None:
+            signal.signal(signal.SIGTERM, sigterm)
     try:
         yield ray
     finally:
         ray.shutdown()
+
+
+@contextmanager
+def _captured_stderr(replay: bool) -> Iterator[list[str]]:
+    """Ray's C++ client logs every failed try to fd 2 (20 lines for a refused token): keep
+    them out of the user's terminal and hand them to the caller (``replay``: print them too)."""
+    import sys
+    import tempfile
+
+    text: list[str] = []
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield text
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            text.append(tmp.read().decode("utf-8", "replace"))
+            if replay and text[0]:
+                sys.stderr.write(text[0])
+
+
+def _wants_token(captured: list[str]) -> bool:
+    text = "".join(captured)
+    return "InvalidAuthToken" in text or "Unauthenticated" in text
 
 
 def check_cluster_resources(ray: Any, resources: dict[str, Any], where: str) -> None:
@@ -145,6 +195,8 @@ class EventRecorder:
     def __init__(self, writer: StoreWriter, info: RunInfo, display: Any, hooks: Any, on_report: Any = None):
         self.writer, self.info, self.display, self.hooks = writer, info, display, hooks
         self.on_report = on_report
+        # No plugin watches metrics (the usual case): no MetricPoint per value, no hook call.
+        self.metric_hooks = hooks is not None and bool(hooks.metrics_logged.get_hookimpls())
         self.sample_counts: dict[str, int] = {}
         self.artifacts: list[dict[str, Any]] = []
 
@@ -154,7 +206,7 @@ class EventRecorder:
         if kind == "metrics":
             _, split, values, step = event
             self.writer.log_metrics(run_id, split, values, step)
-            if self.hooks is not None:
+            if self.metric_hooks:
                 from .hooks_api import MetricPoint
 
                 self.hooks.metrics_logged(run=self.info, metrics=[MetricPoint(split, k, step, v) for k, v in values.items()])
@@ -240,6 +292,7 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
     hooks = get_manager().hook
     env = environment.collect()
     env["provenance"] = collect_provenance(hooks, info)
+    writer.wait_for_store(say=_say)
     writer.create_run(run_id, spec, mode, parent_id, sweep_id, env, plugin_versions())
     hooks.run_started(run=info)
     started = time.monotonic()
@@ -265,13 +318,36 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
     finally:
         try:
             writer.finish_run(run_id, outcome["status"], outcome.get("error"), outcome.get("traceback"))
+        except UserError as exc:  # a full disk: the outcome is still reported, and kept pending
+            _say(f"could not record the outcome yet: {exc}")
         finally:
             from .store.connection import release_writes
 
-            release_writes()
+            lost = release_writes()
+            if lost and outcome["status"] == "finished":  # the run went well, its record did not
+                outcome = {**outcome, "status": "failed", "error": lost[0], "user_error": True}
             hooks.run_finished(run=info, status=outcome["status"], error=outcome.get("error"))
     return RunResult(run_id, spec.name, outcome["status"], outcome.get("metrics", {}), outcome.get("error"),
                      bool(outcome.get("user_error")), time.monotonic() - started, recorder.artifacts)
+
+
+def _record_all(recorder: EventRecorder, events: list[Any]) -> None:
+    """Record every event of a drained list, even when Ctrl-C comes in the middle of it
+    (it is raised again after the last one)."""
+    interrupted = False
+    for event in events:
+        try:
+            recorder(event)
+        except KeyboardInterrupt:
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+def _say(message: str) -> None:
+    import sys
+
+    print(f"specrun: {message}", file=sys.stderr, flush=True)
 
 
 def actor_options(spec_data: dict[str, Any]) -> dict[str, Any]:
@@ -306,13 +382,23 @@ def _run_in_actor(ray: Any, spec: ResolvedSpec, run_id: str, recorder: EventReco
         try:
             while True:
                 ready, _ = ray.wait([ref], timeout=0.2)
-                for event in ray.get(actor.drain.remote()):
-                    recorder(event)
+                _record_all(recorder, ray.get(actor.drain.remote()))
                 if ready:
                     outcome = ray.get(ref)
-                    for event in ray.get(actor.drain.remote()):
-                        recorder(event)
+                    _record_all(recorder, ray.get(actor.drain.remote()))
                     return outcome
+        except KeyboardInterrupt:
+            # What the worker sent before the interrupt is written, not lost with the actor.
+            deadline = time.monotonic() + 30
+            try:
+                while time.monotonic() < deadline:
+                    events = ray.get(actor.drain.remote(), timeout=10)
+                    if not events:
+                        break
+                    _record_all(recorder, events)
+            except Exception:  # noqa: BLE001 - the worker may be gone too
+                pass
+            raise
         except RayActorError as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return {"status": "failed", "error": f"the worker process running the run died: {reason}"}

@@ -6,7 +6,7 @@ import os
 import sys
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,6 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 # Piped output (CI logs, `| grep`) should not be wrapped at 80 columns.
 _PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200
@@ -61,13 +62,40 @@ class RunDisplay:
             err_console.print(f"[dim]{message}[/dim]")
 
 
-def metrics_table(run_id: str, name: str, status: str, metrics: dict[str, float], duration_s: float | None) -> Table:
+def result_table(result: Any, store: Any = None) -> Table | Group:
+    """The table a run ends with. A run that did not finish has no final metrics: it shows
+    the last value of each metric it logged (from the store), and says so."""
+    if result.status == "finished" or result.metrics:
+        return metrics_table(result.run_id, result.name, result.status, result.metrics, result.duration_s)
+    last: dict[str, float] = {}
+    steps: set[int] = set()
+    try:
+        from .store import open_store
+
+        df = open_store(store)._q(
+            "SELECT split, name, step, value FROM metrics_final WHERE run_id = ? "
+            "AND value IS NOT NULL ORDER BY split, name LIMIT 200", [result.run_id])
+        for row in df.iter_rows(named=True):
+            last[f"{row['split']}/{row['name']}"] = row["value"]
+            steps.add(row["step"])
+    except Exception:  # noqa: BLE001 - the table is a courtesy; the outcome is printed anyway
+        pass
+    table = metrics_table(result.run_id, result.name, result.status, last, result.duration_s, every=True)
+    at = f" (step {max(steps)})" if steps else ""
+    if not last:
+        return Group(Text(f"no metric was logged before the run was {result.status}"))
+    # a line of its own: a caption would wrap at the table's width
+    return Group(table, Text(f"last values logged before the run was {result.status}{at}; no final metrics"))
+
+
+def metrics_table(run_id: str, name: str, status: str, metrics: dict[str, float], duration_s: float | None,
+                  every: bool = False) -> Table:
     table = Table(title=f"{name} · {status}" + (f" · {duration_s:.1f}s" if duration_s else ""))
     table.add_column("split")
     table.add_column("metric")
     table.add_column("value", justify="right")
     # What judges the run: every eval/test metric; of the training bookkeeping, the loss.
-    shown = [k for k in sorted(metrics) if not k.startswith("train/") or k == "train/loss"]
+    shown = [k for k in sorted(metrics) if every or not k.startswith("train/") or k == "train/loss"]
     for key in shown:
         split, _, metric = key.partition("/")
         table.add_row(split, metric, f"{metrics[key]:.4g}")

@@ -221,7 +221,7 @@ def rerun(
     store: str | None,
 ) -> None:
     """Run again from a run's stored resolved spec; the new run records it as its parent."""
-    from ..ui import metrics_table
+    from ..ui import result_table
     from .refs import resolve_run
     from .reproduce import check_rerun
     from .reproduce import rerun as rerun_api
@@ -235,9 +235,7 @@ def rerun(
     result = rerun_api(
         st, original, overrides, local=local, address=address, quiet=quiet, verbose=verbose
     )
-    _print(
-        metrics_table(result.run_id, result.name, result.status, result.metrics, result.duration_s)
-    )
+    _print(result_table(result, st.path))
     _print(f"run id: [bold]{result.run_id}[/bold] (rerun of {original})")
     if check and result.status == "finished":
         from .repro_check import check_table

@@ -7,6 +7,7 @@ import atexit
 import itertools
 import os
 import random
+import re
 import sys
 import threading
 import time
@@ -21,7 +22,6 @@ from ..errors import StoreError
 from .migrations import applied, migrate, unknown_migrations
 
 DEFAULT_STORE = Path("store") / "specrun.duckdb"
-LOCK_WAIT_S = float(os.environ.get("SPECRUN_STORE_LOCK_WAIT", "60"))
 
 
 def store_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -37,25 +37,118 @@ def artifact_root(db_path: Path) -> Path:
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
-    # "file handle conflict": this process has the file open in another DuckDB database
-    return any(k in text for k in ("lock", "conflicting", "different configuration", "file handle conflict"))
+    # "file handle conflict": this process has the file open in another DuckDB database.
+    # Not a bare "lock": DuckDB's checksum errors say "in block at location ...".
+    if _damage_reason(exc) is not None:
+        return False
+    return any(k in text for k in ("could not set lock", "conflicting lock", "different configuration",
+                                   "file handle conflict"))
+
+
+class StoreDamaged(StoreError):
+    """The store file is damaged (truncated, a block that fails its checksum...)."""
+
+
+_DAMAGE = ("corrupt", "checksum", "could not read enough bytes", "not a valid duckdb", "invalid database",
+           "truncated")
+READ_DAMAGED_ENV = "SPECRUN_READ_DAMAGED"
+
+
+def _damage_reason(exc: BaseException) -> str | None:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return text if any(k in text.lower() for k in _DAMAGE) else None
+
+
+def damaged(path: Path, reason: str) -> StoreDamaged:
+    return StoreDamaged(
+        f"the run store {path} is damaged ({reason[:300]}); specrun will not write to it. Restore a copy "
+        f"of it, or save what can still be read: {READ_DAMAGED_ENV}=1 specrun export RUN... --to parquet "
+        f"DIR --store {path} (then start a new store)")
+
+
+def _check_size(db: duckdb.DuckDBPyConnection, path: Path, name: str | None = None) -> None:
+    """A file shorter than the blocks its header counts was truncated (a copy cut short, a
+    full disk): DuckDB itself opens it and fails only when a missing block is read. With a
+    write-ahead log beside it, the count includes blocks the log has not put in the file
+    yet: no verdict then."""
+    if path.with_name(path.name + ".wal").exists():
+        return
+    where = "" if name is None else f" WHERE database_name = '{name}'"
+    row = db.execute(f"SELECT block_size, used_blocks FROM pragma_database_size(){where}").fetchone()
+    if not row:
+        return
+    # the file header, two database headers, and at least every used block (free blocks at
+    # the end may be cut off by DuckDB itself)
+    expected = 3 * 4096 + int(row[0]) * int(row[1])
+    size = path.stat().st_size
+    if size < expected:
+        raise damaged(path, f"truncated: {size} bytes where its header counts {expected}")
 
 
 _checked: set[tuple[str, bool]] = set()
 
 
-def _retry_locked(path: Path, attempt: Any) -> Any:
+class StoreLocked(StoreError):
+    """Another process held the store file for longer than the caller would wait."""
+
+
+class StoreDiskFull(StoreError):
+    """The disk that holds the store (or its artifacts) is full."""
+
+
+_NO_SPACE = "no space left on device"
+
+
+def disk_full(exc: BaseException, where: Path) -> StoreDiskFull | None:
+    """``exc`` as the one message a user needs when it is ENOSPC (DuckDB says it in its
+    text, naming the file); else None."""
+    errno_ = getattr(exc, "errno", None)
+    text = str(exc)
+    if errno_ != 28 and _NO_SPACE not in text.lower():
+        return None
+    m = re.search(r'file "([^"]+)"', text)
+    at = m.group(1) if m else (getattr(exc, "filename", None) or where)
+    return StoreDiskFull(f"no space left on device at {at}: free space there (or choose another store "
+                         "with --store) and run again")
+
+
+def rollback(db: duckdb.DuckDBPyConnection) -> None:
+    """ROLLBACK where a failed COMMIT may have ended the transaction already (DuckDB then
+    says "no transaction is active", which would hide the real error)."""
+    try:
+        db.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def lock_wait_s() -> float:
+    """How long a writer waits for the file where it must (a run's start and end):
+    ``SPECRUN_STORE_LOCK_WAIT`` seconds, read when asked so that tests can shorten it."""
+    try:
+        return max(0.0, float(os.environ.get("SPECRUN_STORE_LOCK_WAIT", "60")))
+    except ValueError:
+        return 60.0
+
+
+def _retry_locked(path: Path, attempt: Any, wait: float | None = None) -> Any:
     """``attempt()``, again and again while another connection (of this process or another)
-    holds the file, for up to LOCK_WAIT_S."""
-    deadline = time.monotonic() + LOCK_WAIT_S
+    holds the file, for up to ``wait`` seconds (default: ``lock_wait_s()``)."""
+    wait = lock_wait_s() if wait is None else wait
+    deadline = time.monotonic() + wait
     delay = 0.005
     while True:
         try:
             return attempt()
         except duckdb.Error as exc:
+            reason = _damage_reason(exc)
+            if reason is not None:
+                raise damaged(path, reason) from None
             if not _is_lock_error(exc) or time.monotonic() > deadline:
                 if _is_lock_error(exc):
-                    raise StoreError(f"the run store {path} stayed locked by another process for {LOCK_WAIT_S:.0f}s") from None
+                    raise StoreLocked(
+                        f"the run store {path} stayed locked by another process for {wait:.0f}s "
+                        "(a notebook's duckdb.connect, a long query?): close it, or wait longer "
+                        "with SPECRUN_STORE_LOCK_WAIT=SECONDS") from None
                 raise StoreError(f"cannot open the run store {path}: {exc}") from None
             # Short sleeps: a writer releases its lock for a moment every second.
             time.sleep(delay * (1 + random.random()))
@@ -81,11 +174,12 @@ def _check_schema(db: duckdb.DuckDBPyConnection, path: Path, write: bool) -> Non
     _checked.add(key)
 
 
-def _open_for_write(path: Path) -> duckdb.DuckDBPyConnection:
+def _open_for_write(path: Path, wait: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the file for writing (waiting out another process's lock), migrated."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = _retry_locked(path, lambda: duckdb.connect(str(path)))
+    db = _retry_locked(path, lambda: duckdb.connect(str(path)), wait)
     try:
+        _check_size(db, path)  # never write into a damaged file
         _check_schema(db, path, write=True)
     except BaseException:
         db.close()
@@ -127,6 +221,8 @@ class _ReadDatabase:
         try:
             _retry_locked(path, lambda: cursor.execute(f"ATTACH '{quoted}' AS {name} (READ_ONLY)"))
             cursor.execute(f"USE {name}")
+            if os.environ.get(READ_DAMAGED_ENV) != "1":
+                _check_size(cursor, path, name)
             _check_schema(cursor, path, write=False)
         except BaseException:
             self.detach(cursor, name)
@@ -152,12 +248,15 @@ _readers = _ReadDatabase()
 atexit.register(_readers.close)  # before DuckDB's own module teardown, which warns of live objects
 
 
-def _flush_pending(path: Path | None) -> None:
-    """Write what this process's StoreWriters hold. A process that never imported the
-    writer has nothing pending, and a reader need not import it (pyarrow: 60 ms or more)."""
+def _flush_pending(path: Path | None, final: bool = False) -> list[str]:
+    """Write what this process's StoreWriters hold; the reasons writes were lost (final).
+    A process that never imported the writer has nothing pending, and a reader need not
+    import it (pyarrow: 60 ms or more)."""
     writer = sys.modules.get(f"{__package__}.writer")
     if writer is not None:
-        writer.flush_pending(path)
+        lost: list[str] = writer.flush_pending(path, final=final)
+        return lost
+    return []
 
 
 @contextmanager
@@ -175,12 +274,22 @@ def connect(path: Path, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         reader, name = _readers.attach(Path(path))
         try:
             yield reader
+        except duckdb.Error as exc:
+            reason = _damage_reason(exc)
+            if reason is not None:
+                raise damaged(Path(path), reason) from None
+            raise
         finally:
             _readers.detach(reader, name)
         return
     db = _open_for_write(path)
     try:
         yield db
+    except duckdb.Error as exc:
+        reason = _damage_reason(exc)
+        if reason is not None:
+            raise damaged(Path(path), reason) from None
+        raise
     finally:
         db.close()
 
@@ -206,14 +315,15 @@ class WriteLease:
         self._closer: threading.Thread | None = None
 
     @contextmanager
-    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connection(self, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The held connection, or a new one (waiting up to ``wait`` s for the file)."""
         with self._lock:
             now = time.monotonic()
             if self._db is not None and now - self._opened > self.MAX_HOLD_S:
                 self._close()
                 time.sleep(self.GAP_S)
             if self._db is None:
-                self._db = _open_for_write(self.path)
+                self._db = _open_for_write(self.path, wait)
                 self._opened = time.monotonic()
                 self._start_closer()
             try:
@@ -277,9 +387,11 @@ def write_lease(path: Path) -> WriteLease:
 
 
 @atexit.register
-def release_writes() -> None:
+def release_writes() -> list[str]:
     """Close this process's write connections: a finished run leaves the file free for any
-    reader at once (a raw ``duckdb.connect(read_only=True)`` included)."""
-    _flush_pending(None)
+    reader at once (a raw ``duckdb.connect(read_only=True)`` included). Returns why writes
+    could not reach the store (a full disk), already printed; empty when all went in."""
+    lost = _flush_pending(None, final=True)
     for lease in list(_leases.values()):
         lease.release()
+    return lost

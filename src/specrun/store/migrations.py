@@ -190,6 +190,13 @@ def m005_environment_provenance(db: duckdb.DuckDBPyConnection) -> None:
     db.execute("ALTER TABLE environment ADD COLUMN provenance JSON")
 
 
+@migration
+def m006_journal_merged(db: duckdb.DuckDBPyConnection) -> None:
+    """Journal entries (``<store>.journal/``: writes that waited while another process held
+    the file) that are in the store, so that an entry is never merged twice."""
+    db.execute("CREATE TABLE journal_merged (entry VARCHAR PRIMARY KEY, merged_at TIMESTAMP NOT NULL)")
+
+
 def applied(db: duckdb.DuckDBPyConnection) -> list[str]:
     exists = db.execute(
         "SELECT count(*) FROM information_schema.tables "

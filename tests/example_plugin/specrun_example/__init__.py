@@ -25,6 +25,9 @@ class CountingParams(Params):
     lr: float = Field(0.3, gt=0, le=1)
     delay_s: float = Field(0.0, ge=0)
     pid_file: str | None = None
+    samples_per_step: int = Field(0, ge=0)  # rows of ctx.log_samples at every step
+    step_file: str | None = None  # the last step sent, rewritten at every step
+    artifact_bytes: int = Field(0, ge=0)  # a second artifact of this size (fills a small disk)
 
 
 class CountingModel:
@@ -43,12 +46,23 @@ class CountingModel:
                 model["value"] += self.p.lr * (self.p.target - model["value"])
                 ctx.step = step
                 ctx.log_metrics({"error": abs(self.p.target - model["value"])})
+                if self.p.samples_per_step:
+                    ctx.log_samples([{"input": f"step {step} row {i}", "reference": str(self.p.target),
+                                      "output": repr(model["value"])} for i in range(self.p.samples_per_step)])
+                if self.p.step_file:  # renamed into place: a reader never sees it empty
+                    with open(self.p.step_file + ".tmp", "w") as fh:
+                        fh.write(str(step))
+                    os.replace(self.p.step_file + ".tmp", self.p.step_file)
                 bar.update()
                 if self.p.delay_s:
                     time.sleep(self.p.delay_s)
         path = ctx.work_dir / "value.txt"
         path.write_text(repr(model["value"]))
         ctx.save_artifact(path, "model/value.txt", kind="model")
+        if self.p.artifact_bytes:
+            big = ctx.work_dir / "big.bin"
+            big.write_bytes(os.urandom(self.p.artifact_bytes))
+            ctx.save_artifact(big, "model/big.bin", kind="model")
         return model
 
     def predict(self, ctx, model, dataset, split):
