@@ -74,7 +74,7 @@ def test_a_run_and_its_rerun_are_mirrored_with_params_metrics_and_artifacts(mirr
     )
 
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "model")}
-    assert artifacts == {"model/bow_softmax.npz", "model/params.json"}
+    assert artifacts == {"model/bow_softmax.npz", "model/params.json", "model/specrun_model.json"}
     local = Path(
         client.download_artifacts(run.info.run_id, "model/bow_softmax.npz", str(store_path.parent))
     )
