@@ -79,7 +79,7 @@ def merge_orphans(db: Any, db_path: Path) -> int:
     host, merged = socket.gethostname(), 0
     for path in sorted(folder.glob("*.json")):
         m = _NAME.match(path.name)
-        if m is None or m["host"] != host or _alive(int(m["pid"])):
+        if m is None or m["host"] != host or pid_alive(int(m["pid"])):
             continue
         entry = path.stem
         if db.execute("SELECT 1 FROM journal_merged WHERE entry = ?", [entry]).fetchone():
@@ -105,7 +105,8 @@ def merge_orphans(db: Any, db_path: Path) -> int:
     return merged
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host still exists (ours always does)."""
     if pid == os.getpid():
         return True
     try:

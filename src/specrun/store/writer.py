@@ -31,7 +31,7 @@ from .connection import (
     rollback,
     write_lease,
 )
-from .journal import Journal, merge_orphans, record_entry
+from .journal import Journal, merge_orphans, pid_alive, record_entry
 from .pending import Pending, write_pending
 
 UTC = dt.UTC
@@ -229,7 +229,7 @@ def _reconcile_dead(db: Any) -> None:
     host = socket.gethostname()
     rows = db.execute("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]).fetchall()
     for run_id, pid in rows:
-        if pid and not _pid_alive(pid):
+        if pid and not pid_alive(pid):
             db.execute(
                 "UPDATE runs SET status = 'interrupted', ended_at = ?, error = ? WHERE run_id = ?",
                 [now(), f"the driver process {pid} ended without recording an outcome (killed?)", run_id],
@@ -442,12 +442,4 @@ def _text(value: Any) -> str | None:
         return " ||| ".join(str(v) for v in value)
     return str(value)
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
