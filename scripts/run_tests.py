@@ -2,7 +2,8 @@
 
 Every plugin keeps its own tests/ with its own conftest and pytest settings (as its author
 runs them: `cd plugins/X && pytest`); one process per suite keeps their helper modules
-apart. At the end: a table per suite and one line with the totals.
+apart. Two suites run at a time (``SPECRUN_TEST_JOBS``), each one's output printed whole
+when it ends. At the end: a table per suite and one line with the totals.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,23 +43,45 @@ def counts(junit: Path) -> dict[str, int]:
     return total
 
 
+def jobs() -> int:
+    """Suites run side by side: most of a suite's time is spent waiting (process and Ray
+    start-up, servers, sleeps of the fault tests), so two suites share two cores well."""
+    return max(1, int(os.environ.get("SPECRUN_TEST_JOBS", "2")))
+
+
 def main(args: list[str]) -> int:
     filtered = any(a.startswith("-k") or a.startswith("-m") for a in args)
     rows = []
     failed_suites = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, cwd in suites():
-            junit = Path(tmp) / f"{name}.xml"
-            target = ["tests"] if name == "core" else []
-            cmd = [sys.executable, "-m", "pytest", *target, f"--junitxml={junit}", "-p", "no:cacheprovider", *args]
-            print(f"\n===== {name}: {' '.join(cmd[3:])}  (in {cwd.relative_to(ROOT) or '.'})", flush=True)
-            start = time.monotonic()
-            rc = subprocess.call(cmd, cwd=cwd)
-            took = time.monotonic() - start
-            c = counts(junit)
-            if rc not in (0, 5) or (rc == 5 and not filtered):
-                failed_suites.append(name)
-            rows.append((name, c, took, rc))
+        waiting = suites()  # core first: the longest, so it starts at once
+        running: list[tuple[str, Path, subprocess.Popen[bytes], float, Any]] = []
+        while waiting or running:
+            while waiting and len(running) < jobs():
+                name, cwd = waiting.pop(0)
+                junit = Path(tmp) / f"{name}.xml"
+                target = ["tests"] if name == "core" else []
+                cmd = [sys.executable, "-m", "pytest", *target, f"--junitxml={junit}", "-p", "no:cacheprovider", *args]
+                log = open(Path(tmp) / f"{name}.log", "w+b")  # noqa: SIM115 - closed below
+                header = f"\n===== {name}: {' '.join(cmd[3:])}  (in {cwd.relative_to(ROOT) or '.'})\n"
+                log.write(header.encode())
+                log.flush()
+                proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+                running.append((name, junit, proc, time.monotonic(), log))
+            time.sleep(0.5)
+            for item in [r for r in running if r[2].poll() is not None]:
+                running.remove(item)
+                name, junit, proc, began, log = item
+                took = time.monotonic() - began
+                log.seek(0)
+                sys.stdout.write(log.read().decode("utf-8", "replace"))  # each suite's output in one piece
+                sys.stdout.flush()
+                log.close()
+                rc = proc.returncode
+                c = counts(junit)
+                if rc not in (0, 5) or (rc == 5 and not filtered):
+                    failed_suites.append(name)
+                rows.append((name, c, took, rc))
     print("\n===== summary")
     passed = failed = skipped = 0
     for name, c, took, rc in rows:
