@@ -153,6 +153,8 @@ model: {kind: hf_causal_lm, config: {model_type: gpt2, n_embd: 16, n_layer: 1, n
 trainer: {kind: hf_causal_lm_trainer, epochs: 1}
 """,
     )
-    result = specrun.run(spec, store=str(tmp_path / "s.duckdb"), local=True)
-    assert result.status == "failed" and result.user_error
-    assert "column 'text' is not in the train split (columns: body)" in result.error
+    # validate reads the table's header: the run never starts, nothing goes into the store
+    missing = r"spec.yaml:4:1: model.text: column 'text' is not in .*poems.csv"
+    with pytest.raises(specrun.SpecError, match=missing):
+        specrun.run(spec, store=str(tmp_path / "s.duckdb"), local=True)
+    assert not (tmp_path / "s.duckdb").exists()

@@ -22,7 +22,6 @@ KINDS = {
     ],
     "model": ["hf_classifier", "ensemble", "hf_causal_lm"],
     "trainer": ["hf_classifier_trainer", "hf_causal_lm_trainer"],
-    "metrics": ["distinct_n"],
 }
 
 
@@ -36,6 +35,12 @@ def test_entry_point_registers_every_kind():
             comp = registry.get(section, kind)
             assert comp.plugin == "hf_text" and comp.package == "specrun-hf-text"
             assert comp.description, f"{section}.{kind} has no description"
+    # distinct_n, which the poetry spec uses, comes from specrun-textmetrics (no torch)
+    assert registry.get("metrics", "distinct_n").package == "specrun-textmetrics"
+    # the pairing `specrun validate` checks
+    assert registry.get("trainer", "hf_classifier_trainer").trains == ("hf_classifier",)
+    assert registry.get("model", "hf_causal_lm").needs_trainer
+    assert not registry.get("model", "ensemble").needs_trainer
 
 
 def test_registration_imports_no_framework():
