@@ -48,8 +48,8 @@ def test_image_spec_runs_shrunk(tmp_path):
 @pytest.fixture
 def with_hf(monkeypatch):
     if not _hf_installed():
-        pytest.skip("the translation data and bleu come from specrun-hf, which is not installed")
-    monkeypatch.setenv("SPECRUN_PLUGINS", "keras,hf")
+        pytest.skip("the translation data come from specrun-hf, which is not installed")
+    monkeypatch.setenv("SPECRUN_PLUGINS", "keras,hf,textmetrics")
     from specrun import plugins
 
     plugins.reset()
