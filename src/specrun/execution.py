@@ -130,23 +130,21 @@ def _captured_stderr(replay: bool) -> Iterator[list[str]]:
     """Ray's C++ client logs every failed try to fd 2 (20 lines for a refused token): keep
     them out of the user's terminal and hand them to the caller (``replay``: print them too)."""
     import sys
-    import tempfile
+
+    from .fd_capture import stderr_to_tempfile
 
     text: list[str] = []
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        os.dup2(tmp.fileno(), 2)
-        try:
-            yield text
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            tmp.seek(0)
-            text.append(tmp.read().decode("utf-8", "replace"))
-            if replay and text[0]:
-                sys.stderr.write(text[0])
+    try:
+        with stderr_to_tempfile() as tmp:
+            try:
+                yield text
+            finally:
+                sys.stderr.flush()
+                tmp.seek(0)
+                text.append(tmp.read().decode("utf-8", "replace"))
+    finally:
+        if replay and text and text[0]:  # fd 2 is the terminal again
+            sys.stderr.write(text[0])
 
 
 def _wants_token(captured: list[str]) -> bool:

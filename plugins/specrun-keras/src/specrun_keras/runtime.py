@@ -15,36 +15,19 @@ Every heavy module of this plugin gets keras from ``keras_module()`` instead of 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import sys
-import tempfile
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 from specrun import UserError
+from specrun.fd_capture import stderr_to_tempfile
 
 
 def verbose() -> bool:
     """Framework logs and Keras progress bars are shown only when asked for."""
     return os.environ.get("SPECRUN_VERBOSE", "") not in ("", "0")
-
-
-@contextlib.contextmanager
-def _stderr_to_tempfile() -> Iterator[Any]:
-    """Point fd 2 at a temp file (C++ logging bypasses Python's sys.stderr)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield sink
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def keras_module() -> Any:
@@ -63,7 +46,7 @@ def keras_module() -> Any:
         import tensorflow as tf
     else:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        with _stderr_to_tempfile() as captured:
+        with stderr_to_tempfile() as captured:
             try:
                 import keras
                 import tensorflow as tf
