@@ -160,7 +160,7 @@ def bench_kfold(args: argparse.Namespace, res: Results) -> list[tuple[str, str]]
     import specrun
 
     try:
-        from specrun.cv import run_cv
+        from specrun.cv.driver import run_cv
     except ImportError:
         res.skip("k-fold cv", "this specrun has no cv support (specrun.cv)")
         return [("k-fold", "skipped: this specrun has no cv support (specrun.cv)")]

@@ -54,7 +54,7 @@ def write(tmp: Path, name: str, **fmt: object) -> Path:
 
 def sweep(path: Path, store: Path) -> tuple[float, object]:
     from specrun.spec import load_spec
-    from specrun.sweep import run_sweep
+    from specrun.sweep.driver import run_sweep
 
     start = time.perf_counter()
     result = run_sweep(load_spec(path), store=str(store), quiet=True, print_result=False)
@@ -84,7 +84,7 @@ def _runs(store: Path, sweep_id: str) -> int:
 def parallel_efficiency(tmp: Path, trials: int, epochs: int, rows: int, smoke: bool = False) -> dict:
     from specrun.execution import run_spec
     from specrun.spec import load_spec
-    from specrun.sweep_space import build_plan
+    from specrun.sweep.space import build_plan
 
     out: dict = {"trials": trials, "epochs": epochs, "cores": os.cpu_count()}
     if not smoke:  # warm-up only: no code path of its own

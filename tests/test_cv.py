@@ -8,8 +8,8 @@ import pytest
 from core_helpers import SPECS, run_cli, write_spec
 
 import specrun
-from specrun.cv import run_cv
-from specrun.cv_folds import assign_folds
+from specrun.cv.driver import run_cv
+from specrun.cv.folds import assign_folds
 from specrun.errors import DataError
 from specrun.spec import load_spec
 

@@ -13,7 +13,7 @@ from core_helpers import write_spec
 
 import specrun
 from specrun.spec import load_spec
-from specrun.sweep import run_sweep
+from specrun.sweep.driver import run_sweep
 
 pytestmark = pytest.mark.ray
 

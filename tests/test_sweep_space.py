@@ -9,8 +9,8 @@ from core_helpers import SPECS, write_spec
 
 from specrun.errors import SpecError, UserError
 from specrun.spec import load_spec
-from specrun.sweep import run_sweep
-from specrun.sweep_space import build_plan, metric_key
+from specrun.sweep.driver import run_sweep
+from specrun.sweep.space import build_plan, metric_key
 
 BASE = """
 name: sw
@@ -137,7 +137,7 @@ def test_scheduler_params_are_checked(tmp_path, scheduler, message):
 
 
 def test_pbt_perturbs_the_swept_values_inside_their_bounds(tmp_path):
-    from specrun.sweep_space import build_scheduler
+    from specrun.sweep.space import build_scheduler
 
     plan = plan_for(
         tmp_path,
@@ -207,7 +207,7 @@ def test_resume_of_a_changed_spec_is_refused_with_a_diff(tmp_path):
 def test_adaptive_searchers_build_for_a_resumed_sweep(tmp_path, search):
     """A resume hands the finished trials to the searcher (optuna) or a new seed (hyperopt)."""
     pytest.importorskip(search)
-    from specrun.sweep_space import build_searcher
+    from specrun.sweep.space import build_searcher
 
     plan = plan_for(
         tmp_path,

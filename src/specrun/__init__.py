@@ -46,11 +46,11 @@ def run(spec: str | Any, overrides: list[str] | tuple[str, ...] = (), store: str
     if isinstance(spec, str) or hasattr(spec, "__fspath__"):
         spec = load_spec(str(spec), overrides)
     if spec.data.get("sweep"):
-        from .sweep import run_sweep
+        from .sweep.driver import run_sweep
 
         return run_sweep(spec, store=store, address=address, quiet=quiet)
     if spec.data.get("cv"):
-        from .cv import run_cv
+        from .cv.driver import run_cv
 
         return run_cv(spec, store=store, mode="local" if local else "ray", address=address, quiet=quiet)
     return run_spec(spec, store=store, mode="local" if local else "ray", address=address, quiet=quiet)

@@ -120,14 +120,14 @@ def run(spec: str, overrides: tuple[str, ...], local: bool, address: str | None,
     resolved = load_spec(spec, (*overrides, "sweep=null") if no_sweep else overrides)
     signal.signal(signal.SIGTERM, _on_sigterm)
     if resolved.data.get("sweep"):
-        from .sweep import run_sweep
-        from .sweep_commands import exit_for_sweep
+        from .sweep.commands import exit_for_sweep
+        from .sweep.driver import run_sweep
 
         exit_for_sweep(run_sweep(resolved, store=store, address=address, quiet=quiet, verbose=verbose), spec)
         return
     if resolved.data.get("cv"):
-        from .cv import run_cv
-        from .sweep_commands import exit_for_cv
+        from .cv.driver import run_cv
+        from .sweep.commands import exit_for_cv
 
         exit_for_cv(run_cv(resolved, store=store, mode="local" if local else "ray", address=address,
                            quiet=quiet, verbose=verbose))
@@ -277,7 +277,7 @@ def _add_core_commands() -> None:
     """Command families that live in their own modules (each with ``add_commands(cli)``)."""
     import importlib
 
-    for module in ("specrun.history.commands", "specrun.sweep_commands"):
+    for module in ("specrun.history.commands", "specrun.sweep.commands"):
         importlib.import_module(module).add_commands(cli)
 
 

@@ -46,7 +46,7 @@ def run_pipeline(spec_data: dict[str, Any], run_id: str, sink: Any, device: str,
     try:
         spec = load_resolved(spec_data, path=spec_path)
         if cv_fold is not None:
-            from .cv_folds import execute_fold
+            from .cv.folds import execute_fold
 
             final = execute_fold(spec, cv_fold, run_id, sink, work_dir, device, local)
             return {"status": "finished", "metrics": final}

@@ -4,7 +4,7 @@ The parent run holds the spec and, when every fold finished, the mean and std ov
 each final metric (``eval/accuracy`` is the mean, ``eval/accuracy_std`` the std). Fold runs
 have the same spec, ``parent_id`` = the parent and ``cv_fold`` = i; they run in parallel as
 Ray actors with the spec's resources (Ray starts each when resources free up), or one after
-another in this process with ``mode="local"``. How a fold gets its data: ``cv_folds``.
+another in this process with ``mode="local"``. How a fold gets its data: ``folds``.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .execution import EventRecorder, RunInfo, collect_provenance, new_run_id
-from .hooks_api import MetricPoint
-from .multi_display import STATUS_COLORS, LineDisplay
-from .placement import record_run_position
-from .store.connection import store_path
-from .store.writer import StoreWriter
+from ..execution import EventRecorder, RunInfo, collect_provenance, new_run_id
+from ..hooks_api import MetricPoint
+from ..multi_display import STATUS_COLORS, LineDisplay
+from ..placement import record_run_position
+from ..store.connection import store_path
+from ..store.writer import StoreWriter
 
 
 @dataclass
@@ -69,8 +69,8 @@ def run_cv(
     print_result: bool = True,
 ) -> CVResult:
     """Run every fold of ``resolved`` (a spec with ``cv:``) and record them under a parent."""
-    from .errors import UserError
-    from .execution import check_cluster_resources, check_local_resources, ray_session
+    from ..errors import UserError
+    from ..execution import check_cluster_resources, check_local_resources, ray_session
 
     if not resolved.data.get("cv"):
         raise UserError(f"{resolved.path}: the spec has no cv: section")
@@ -88,7 +88,7 @@ def run_cv(
             )
             result = _record(resolved, store, "cluster" if cluster else "ray", ray, quiet, verbose)
     if print_result:
-        from .ui import out_console
+        from ..ui import out_console
 
         out_console.print(cv_table(result))
         out_console.print(
@@ -98,8 +98,8 @@ def run_cv(
 
 
 def _record(spec: Any, store: Any, mode: str, ray: Any, quiet: bool, verbose: bool) -> CVResult:
-    from . import environment
-    from .plugins import get_manager, plugin_versions
+    from .. import environment
+    from ..plugins import get_manager, plugin_versions
 
     path = store_path(store)
     writer = StoreWriter(path)
@@ -159,7 +159,7 @@ def _finish(fold: _Fold, outcome: dict[str, Any], display: LineDisplay) -> None:
 
 
 def _run_local(spec: Any, folds: list[_Fold], display: LineDisplay) -> None:
-    from .worker import outcome_of, run_pipeline
+    from ..worker import outcome_of, run_pipeline
 
     for fold in folds:
         fold.started = time.monotonic()
@@ -186,8 +186,8 @@ def _run_actors(ray: Any, spec: Any, folds: list[_Fold], display: LineDisplay) -
     non-blocking, since a drain call on an actor still waiting for resources would wait too."""
     from ray.exceptions import RayActorError
 
-    from .execution import actor_options
-    from .worker import RunWorker
+    from ..execution import actor_options
+    from ..worker import RunWorker
 
     options = actor_options(spec.data)
     actors = {f.index: ray.remote(RunWorker).options(**options).remote() for f in folds}
@@ -270,7 +270,7 @@ def _finish_parent(
             )
             metrics[key], metrics[f"{key}_std"] = mean, std
     writer.finish_run(parent.run_id, status, error)
-    from .store.connection import release_writes
+    from ..store.connection import release_writes
 
     release_writes()
     hooks.run_finished(run=parent, status=status, error=error)

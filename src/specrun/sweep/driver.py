@@ -1,8 +1,8 @@
 """Sweeps: the spec's ``sweep:`` section run on Ray Tune, every trial a run in the store.
 
-``run_sweep`` plans the trials (``sweep_space``), records the sweep in the ``sweeps`` table,
-runs the trials as Tune trials with the spec's resources (``sweep_tune``, ``sweep_trial``)
-while a Tune callback on the driver writes their runs (``sweep_record``), and ends with the
+``run_sweep`` plans the trials (``space``), records the sweep in the ``sweeps`` table,
+runs the trials as Tune trials with the spec's resources (``tune``, ``trial``)
+while a Tune callback on the driver writes their runs (``record``), and ends with the
 trials sorted by the metric and the best run. ``resume=SWEEP_ID`` runs what is left: planned
 trials without a finished or stopped run (failed and interrupted ones run again).
 """
@@ -16,10 +16,10 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import UserError
-from .spec import ResolvedSpec, canonical_json
-from .store.connection import store_path
-from .sweep_store import (
+from ..errors import UserError
+from ..spec import ResolvedSpec, canonical_json
+from ..store.connection import store_path
+from .store import (
     DONE,
     best_run,
     create_sweep,
@@ -78,7 +78,7 @@ def run_sweep(
     ``quiet``: no progress lines; ``print_result``: end with the table of trials on stdout."""
     result = _run_sweep(resolved, store, address, quiet, verbose, resume)
     if print_result:
-        from .ui import out_console
+        from ..ui import out_console
 
         out_console.print(sweep_table(result))
         out_console.print(
@@ -96,8 +96,8 @@ def _run_sweep(
     verbose: bool,
     resume: str | None,
 ) -> SweepResult:
-    from .execution import check_cluster_resources, new_run_id, ray_session
-    from .sweep_space import build_plan
+    from ..execution import check_cluster_resources, new_run_id, ray_session
+    from .space import build_plan
 
     plan = build_plan(resolved)
     path = store_path(store)
@@ -167,8 +167,8 @@ def _run_sweep(
 
 def _observed(plan: Any, path: Any, sweep_id: str) -> tuple[Any, Any]:
     """The hook caller and the ``SweepInfo`` that observer plugins receive."""
-    from .hooks_api import SweepInfo
-    from .plugins import get_manager
+    from ..hooks_api import SweepInfo
+    from ..plugins import get_manager
 
     spec = plan.spec
     info = SweepInfo(sweep_id, spec.name, spec.data, str(path), plan.metric, plan.mode)
@@ -187,11 +187,11 @@ def _run_trials(
     quiet: bool,
     verbose: bool,
 ) -> tuple[str, str | None, int]:
-    from .multi_display import LineDisplay
-    from .plugins import get_manager
-    from .store.writer import StoreWriter
-    from .sweep_record import TrialRecorder
-    from .sweep_tune import build_tuner
+    from ..multi_display import LineDisplay
+    from ..plugins import get_manager
+    from ..store.writer import StoreWriter
+    from .record import TrialRecorder
+    from .tune import build_tuner
 
     _quiet_tune_logs(verbose)
     writer = StoreWriter(path)
@@ -230,7 +230,7 @@ def _run_trials(
             interrupted = True
             recorder.close_open("interrupted", "the sweep was interrupted (Ctrl-C or SIGTERM)")
         writer.flush()
-        from .store.connection import release_writes
+        from ..store.connection import release_writes
 
         release_writes()
         shutil.rmtree(storage, ignore_errors=True)
@@ -257,7 +257,7 @@ def _start_collector(ray: Any) -> Any:
     worker node that dies mid-sweep, and while the driver runs its node is alive."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    from .sweep_trial import EventCollector
+    from .trial import EventCollector
 
     node = ray.get_runtime_context().get_node_id()
     where = NodeAffinitySchedulingStrategy(node, soft=False)
@@ -326,7 +326,7 @@ def sweep_table(result: SweepResult) -> Any:
     """Trials sorted by the metric, best first (a rich Table)."""
     from rich.table import Table
 
-    from .multi_display import STATUS_COLORS
+    from ..multi_display import STATUS_COLORS
 
     paths: list[str] = []
     for t in result.trials:

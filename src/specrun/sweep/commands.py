@@ -10,9 +10,9 @@ from typing import Any
 
 import click
 
-from .cli_options import address_option, on_sigterm, override_option, store_option
-from .cli_options import fail as _fail
-from .errors import UserError
+from ..cli_options import address_option, on_sigterm, override_option, store_option
+from ..cli_options import fail as _fail
+from ..errors import UserError
 
 
 def exit_for_sweep(result: Any, spec_path: str) -> None:
@@ -66,7 +66,7 @@ def add_commands(cli: click.Group) -> None:
         verbose: bool,
     ) -> None:
         """Run the spec's sweep: section on Ray Tune; every trial is a run in the store."""
-        from .sweep import run_sweep
+        from .driver import run_sweep
 
         resolved = _spec_to_start(spec, overrides, "sweep", "specs/sweep_topics.yaml")
         result = run_sweep(
@@ -92,7 +92,7 @@ def add_commands(cli: click.Group) -> None:
         verbose: bool,
     ) -> None:
         """Cross-validate: the spec's cv: section as K fold runs under one parent run."""
-        from .cv import run_cv
+        from ..cv.driver import run_cv
 
         resolved = _spec_to_start(spec, overrides, "cv", "specs/cv_topics.yaml")
         result = run_cv(
@@ -109,7 +109,7 @@ def add_commands(cli: click.Group) -> None:
 def _spec_to_start(spec: str, overrides: tuple[str, ...], section: str, example: str) -> Any:
     """The validated spec, which must have ``section``; from here SIGTERM stops the work
     the way Ctrl-C does, so the store marks what was running."""
-    from .spec import load_spec
+    from ..spec import load_spec
 
     resolved = load_spec(spec, overrides)
     if not resolved.data.get(section):

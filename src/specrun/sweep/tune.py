@@ -10,8 +10,8 @@ from typing import Any
 from ray import tune
 from ray.tune.search import Searcher
 
-from .sweep_space import PLANNED_KEY, SweepPlan, build_scheduler, build_searcher, trial_of
-from .sweep_trial import trial_main
+from .space import PLANNED_KEY, SweepPlan, build_scheduler, build_searcher, trial_of
+from .trial import trial_main
 
 
 class PlannedSearch(Searcher):
@@ -75,7 +75,7 @@ def build_tuner(
     trials of a resumed sweep, as evaluated points) and sample ``remaining`` more."""
     from ray.tune import FailureConfig, RunConfig, TuneConfig
 
-    from .execution import actor_options
+    from ..execution import actor_options
 
     env = (actor_options(plan.base)["runtime_env"] or {}).get("env_vars", {})  # as for a single run
     trainable = tune.with_parameters(
@@ -123,7 +123,7 @@ def build_tuner(
         max_concurrent_trials=limit,
         # A fresh actor per trial costs a Python start and every import: 3x slower sweeps of
         # short trials on 2 cores (benchmarks/bench_sweep.py). Trials a scheduler stops or
-        # pauses end their thread with SystemExit (sweep_trial.trial_main), so Tune can reset
+        # pauses end their thread with SystemExit (sweep.trial.trial_main), so Tune can reset
         # the actor for the next trial.
         reuse_actors=True,
     )

@@ -13,8 +13,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from .context import Dataset, Predictions, RunContext
-from .errors import DataError
+from ..context import Dataset, Predictions, RunContext
+from ..errors import DataError
 
 
 def assign_folds(n: int, k: int, shuffle: bool, seed: int, labels: Any = None) -> Any:
@@ -118,7 +118,7 @@ def execute_fold(
     spec: Any, fold: int, run_id: str, sink: Any, work_dir: Path, device: str, local: bool
 ) -> dict[str, float]:
     """Run fold ``fold`` of ``spec`` (called by ``worker.run_pipeline``)."""
-    from .engine import execute
+    from ..engine import execute
 
     comp, params = spec.components["data"]
     made: list[FoldedData] = []

@@ -127,10 +127,10 @@ def trial_main(
     import ray
     from ray import tune
 
-    from .execution import new_run_id
-    from .placement import node_info
-    from .sweep_space import trial_of, trial_spec
-    from .worker import run_pipeline
+    from ..execution import new_run_id
+    from ..placement import node_info
+    from ..worker import run_pipeline
+    from .space import trial_of, trial_spec
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.update(env or {})  # SPECRUN_*, HF_* ... of the driver, as a single run's actor gets

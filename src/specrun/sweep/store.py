@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
-from .store.connection import connect
-from .store.query import run_sql
-from .store.writer import now
+from ..errors import UserError
+from ..store.connection import connect
+from ..store.query import run_sql
+from ..store.writer import now
 
 DONE = ("finished", "stopped")  # trials a resume does not run again
 

@@ -16,11 +16,11 @@ from typing import Any
 
 from ray.tune import Callback
 
-from .execution import EventRecorder, RunInfo, collect_provenance
-from .multi_display import STATUS_COLORS, LineDisplay
-from .placement import record_run_position
-from .store.writer import StoreWriter
-from .sweep_space import SweepPlan
+from ..execution import EventRecorder, RunInfo, collect_provenance
+from ..multi_display import STATUS_COLORS, LineDisplay
+from ..placement import record_run_position
+from ..store.writer import StoreWriter
+from .space import SweepPlan
 
 DRAIN_EVERY_S = 0.25
 
@@ -128,8 +128,8 @@ class TrialRecorder(Callback):
         source: str | None = None,
     ) -> TrialRun:
         """A trial's run starts. ``source``: the run whose checkpoint it continues (PBT)."""
-        from . import environment
-        from .plugins import plugin_versions
+        from .. import environment
+        from ..plugins import plugin_versions
 
         if trial_id in self.index_of:  # a restart: PBT's config carries the donor's index
             index = self.index_of[trial_id]
@@ -201,8 +201,8 @@ class TrialRecorder(Callback):
         self.drain()
         run = self._current(trial)
         if run is None:  # died before it could say it started: still a run, failed
-            from .execution import new_run_id
-            from .sweep_space import trial_of
+            from ..execution import new_run_id
+            from .space import trial_of
 
             index, values = trial_of(trial.config)
             run = self._open(new_run_id(), trial.trial_id, index, values)
@@ -225,7 +225,7 @@ class TrialRecorder(Callback):
 
 
 def _last_value(recorder: TrialRecorder, run: TrialRun) -> float | None:
-    from .store.connection import connect
+    from ..store.connection import connect
 
     split, _, name = recorder.plan.metric.partition("/")
     with connect(recorder.writer.path, write=False) as db:

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import SpecError, SpecIssue, UserError, did_you_mean
-from .spec import ResolvedSpec, canonical_json, load_resolved, set_path
+from ..errors import SpecError, SpecIssue, UserError, did_you_mean
+from ..spec import ResolvedSpec, canonical_json, load_resolved, set_path
 
 SPLITS = ("train", "eval", "test")
 ADAPTIVE = ("optuna", "hyperopt")
