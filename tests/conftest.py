@@ -12,15 +12,10 @@ from core_helpers import ROOT
 
 
 @pytest.fixture(autouse=True)
-def _isolate(monkeypatch, tmp_path):
-    """Every test gets its own store and never sees another test's plugin narrowing."""
-    monkeypatch.setenv("SPECRUN_STORE", str(tmp_path / "store" / "specrun.duckdb"))
-    monkeypatch.setenv("SPECRUN_QUIET", "1")
-    from specrun import plugins
-
-    plugins.reset()
+def _isolate(specrun_env):
+    """Every test gets its own store and never sees another test's plugin narrowing
+    (``specrun_env``: the specrun.testing pytest plugin)."""
     yield
-    plugins.reset()
 
 
 @pytest.fixture(scope="session")

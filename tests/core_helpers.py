@@ -1,25 +1,22 @@
-"""Helpers for core's tests (a uniquely named module: plugin test dirs have conftests too)."""
+"""Helpers for core's tests (a uniquely named module: plugin test dirs have conftests too).
+The helpers themselves are specrun.testing's; here they run from the repository root."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
+from typing import Any
+
+from specrun import testing
+from specrun.testing import write_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "specs"
 
-
-def write_spec(tmp_path: Path, text: str, name: str = "spec.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+__all__ = ["ROOT", "SPECS", "run_cli", "write_spec"]
 
 
-def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    full_env = dict(os.environ)
-    if env:
-        full_env.update(env)
-    return subprocess.run([sys.executable, "-m", "specrun.cli", *args], capture_output=True, text=True,
-                          env=full_env, cwd=cwd or ROOT, timeout=timeout)
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300,
+            **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """``specrun.testing.run_cli`` with the repository root as the default cwd."""
+    return testing.run_cli(*args, cwd=cwd or ROOT, timeout=timeout, **kwargs)

@@ -16,15 +16,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-@pytest.fixture(autouse=True)
-def _isolate(monkeypatch, tmp_path):
-    monkeypatch.setenv("SPECRUN_STORE", str(tmp_path / "store" / "specrun.duckdb"))
-    monkeypatch.setenv("SPECRUN_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("SPECRUN_AUGMENT_CACHE", raising=False)
-    monkeypatch.setenv("SPECRUN_PLUGINS", "hf_text,textmetrics")
-    monkeypatch.setenv("SPECRUN_QUIET", "1")
-    from specrun import plugins
+@pytest.fixture
+def specrun_plugins():
+    return "hf_text,textmetrics"
 
-    plugins.reset()
+
+@pytest.fixture(autouse=True)
+def _isolate(specrun_env, specrun_cache):
+    """specrun.testing's isolated store and environment, and a cache of the test's own."""
     yield
-    plugins.reset()

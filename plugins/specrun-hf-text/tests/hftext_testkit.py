@@ -4,12 +4,13 @@ plugins may run in one pytest session, where a bare `conftest` import would be a
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from specrun import testing
+from specrun.testing import write_spec
 
 PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 REPO = PLUGIN_ROOT.parents[1]
@@ -77,12 +78,6 @@ def headlines(rows: int = 120, seed: int = 1, **kw):
     return KoreanHeadlines(KoreanHeadlinesParams(rows=rows, **kw)).load(Ctx())
 
 
-def write_spec(directory: Path, text: str, name: str = "spec.yaml") -> Path:
-    path = directory / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def run_tiny_bow(directory: Path, store: str, name: str) -> Any:
     """A finished one-epoch run of core's bag-of-words model on 60 headlines: a run that is
     not a Hugging Face model, for the tests of what refuses or accepts one."""
@@ -96,16 +91,10 @@ def run_tiny_bow(directory: Path, store: str, name: str) -> Any:
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, timeout: float = 300
+    *args: str, cwd: Path | None = None, timeout: float = 300, **kwargs: Any
 ) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "specrun.cli", *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        cwd=cwd or REPO,
-        timeout=timeout,
-    )
+    """``specrun.testing.run_cli`` from the repository root by default."""
+    return testing.run_cli(*args, cwd=cwd or REPO, timeout=timeout, **kwargs)
 
 
 def metric(store, run_id: str, name: str, split: str | None = None, first: bool = False) -> float:

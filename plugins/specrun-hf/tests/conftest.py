@@ -64,16 +64,16 @@ TINY_VANILLA = [
 TINY_NMT = TINY_DATA + TINY_TRAINER + TINY_MARIAN
 
 
-@pytest.fixture(autouse=True)
-def hf_plugins_only(monkeypatch: pytest.MonkeyPatch):
+@pytest.fixture
+def specrun_plugins():
     """Load only this plugin (and core's built-ins): other plugins' bugs stay theirs."""
-    import specrun.plugins
+    return "hf,textmetrics"
 
-    monkeypatch.setenv("SPECRUN_PLUGINS", "hf,textmetrics")
-    monkeypatch.setenv("SPECRUN_QUIET", "1")
-    specrun.plugins.reset()
+
+@pytest.fixture(autouse=True)
+def hf_plugins_only(specrun_env):
+    """specrun.testing's isolated store and environment."""
     yield
-    specrun.plugins.reset()
 
 
 @pytest.fixture
@@ -89,10 +89,9 @@ def run(spec: str, overrides: list[str], store: str):
 
 def eval_series(store: str, run_id: str, name: str) -> dict[int, float]:
     """{step: value} of an eval metric (the last value logged at a step wins)."""
-    import specrun
+    from specrun.testing import metric_series
 
-    frame = specrun.open_store(store).metrics(run_id, name)
-    return {r["step"]: r["value"] for r in frame.iter_rows(named=True) if r["split"] == "eval"}
+    return metric_series(store, run_id, name, split="eval")
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from specrun import testing
+from specrun.testing import write_spec
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository: specs/ lives there
 SPECS = ROOT / "specs"
@@ -24,23 +26,20 @@ def pytest_configure(config):
     )
 
 
-@pytest.fixture(autouse=True)
-def _isolate(monkeypatch, tmp_path):
-    monkeypatch.setenv("SPECRUN_STORE", str(tmp_path / "store" / "specrun.duckdb"))
-    monkeypatch.setenv("SPECRUN_QUIET", "1")
-    monkeypatch.setenv("SPECRUN_PLUGINS", "keras")
-    monkeypatch.setenv("SPECRUN_CACHE", str(tmp_path / "cache"))  # generated images stay here
-    from specrun import plugins
+@pytest.fixture
+def specrun_plugins():
+    return "keras"
 
-    plugins.reset()
+
+@pytest.fixture(autouse=True)
+def _isolate(specrun_env, specrun_cache):
+    """specrun.testing's isolated store and environment; generated images stay in the
+    test's own cache."""
     yield
-    plugins.reset()
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_spec(tmp_path, text, name)
 
 
 def run_spec(tmp_path: Path, text: str, overrides: tuple[str, ...] = ()):
@@ -56,12 +55,7 @@ def run_spec(tmp_path: Path, text: str, overrides: tuple[str, ...] = ()):
 def metric_series(store, run_id: str, split: str, name: str) -> dict[int, float]:
     """{step: value} of one metric; the last value wins where a step was logged twice
     (the engine re-evaluates the final epoch)."""
-    m = store.metrics(run_id)
-    rows = m.filter((m["split"] == split) & (m["name"] == name)).sort("ts")
-    return {
-        int(s): float(v)
-        for s, v in zip(rows["step"].to_list(), rows["value"].to_list(), strict=True)
-    }
+    return testing.metric_series(store, run_id, name, split=split)
 
 
 # Korean -> English toy pairs: SOV -> SVO reordering, a closed vocabulary. Learnable by a

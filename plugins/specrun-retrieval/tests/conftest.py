@@ -27,17 +27,21 @@ from retrieval_testkit import (  # noqa: E402
 )
 
 
-@pytest.fixture(autouse=True)
-def _isolate(monkeypatch, tmp_path):
-    monkeypatch.setenv("SPECRUN_STORE", str(tmp_path / "default-store" / "specrun.duckdb"))
-    monkeypatch.setenv("SPECRUN_PLUGINS", PLUGINS)
-    monkeypatch.setenv("SPECRUN_QUIET", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    from specrun import plugins
+@pytest.fixture
+def specrun_plugins():
+    return PLUGINS
 
-    plugins.reset()
+
+@pytest.fixture
+def specrun_store(tmp_path):
+    return tmp_path / "default-store" / "specrun.duckdb"
+
+
+@pytest.fixture(autouse=True)
+def _isolate(specrun_env, monkeypatch):
+    """specrun.testing's isolated store and environment, offline."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     yield
-    plugins.reset()
 
 
 @pytest.fixture(scope="session")

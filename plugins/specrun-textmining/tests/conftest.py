@@ -18,13 +18,12 @@ os.environ["SPECRUN_PLUGINS"] = "textmining"
 os.environ["SPECRUN_QUIET"] = "1"
 
 
-@pytest.fixture(autouse=True)
-def _isolate(monkeypatch, tmp_path):
-    monkeypatch.setenv("SPECRUN_STORE", str(tmp_path / "store" / "specrun.duckdb"))
-    monkeypatch.setenv("SPECRUN_PLUGINS", "textmining")
-    monkeypatch.setenv("SPECRUN_QUIET", "1")
-    from specrun import plugins
+@pytest.fixture
+def specrun_plugins():
+    return "textmining"
 
-    plugins.reset()
+
+@pytest.fixture(autouse=True)
+def _isolate(specrun_env):
+    """specrun.testing's isolated store and environment."""
     yield
-    plugins.reset()

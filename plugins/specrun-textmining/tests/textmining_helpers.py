@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from specrun.testing import write_spec
+
 PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 REPO = PLUGIN_ROOT.parents[1]
 SPECS = REPO / "specs"
@@ -20,12 +22,6 @@ TOPICS_FAST = [
     "model.ldavis=false",
     "model.save_model=false",
 ]
-
-
-def write_spec(directory: Path, body: str, name: str = "spec.yaml") -> Path:
-    path = Path(directory) / name
-    path.write_text(body, encoding="utf-8")
-    return path
 
 
 def tokenize_spec(directory: Path, tokenize_block: str, data_block: str | None = None) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from specrun import testing
 
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "", None}
 
@@ -173,8 +173,7 @@ def write_spec(
         "resources": {"cpus": 1},
         **top,
     }
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return path
+    return testing.write_spec(path.parent, spec, path.name)
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
-"""Helpers for the tests of core and of any plugin: the CLI in a subprocess, a run's id,
-and the reproducibility check every shipped spec must pass.
+"""Helpers for the tests of core and of any plugin: the CLI in a subprocess, a spec written
+to a file, a metric series read from the store, a run's id, and the reproducibility check
+every shipped spec must pass. The same helpers come as pytest fixtures
+(``specrun.testing.pytest_plugin``, loaded through the ``pytest11`` entry point).
 
 What holds across processes is tested across processes: ``assert_reproducible`` launches
 ``specrun run`` and then ``specrun rerun --check`` as two fresh processes (by default the
@@ -12,23 +14,61 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None,
-            timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """``specrun ARGS...`` in a fresh interpreter; output captured as text."""
+            timeout: float = 600, expect: int | None = None) -> subprocess.CompletedProcess[str]:
+    """``specrun ARGS...`` in a fresh interpreter; output captured as text. With ``expect``,
+    an exit status other than it fails with the command, its status and its output's tail."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "specrun.cli", *args], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "specrun.cli", *args], capture_output=True,
                           text=True, env=full_env, cwd=cwd, timeout=timeout)
+    if expect is not None and proc.returncode != expect:
+        raise AssertionError(failure_message(proc, f"specrun {' '.join(args)}", expect))
+    return proc
+
+
+def failure_message(proc: subprocess.CompletedProcess[str], what: str, expected: int = 0) -> str:
+    """What a test shows when a CLI call exited otherwise than expected."""
+    return (f"{what} exited {proc.returncode} (expected {expected})\n"
+            f"--- stdout (tail) ---\n{proc.stdout[-3000:]}\n--- stderr (tail) ---\n{proc.stderr[-3000:]}")
+
+
+def write_spec(directory: str | os.PathLike[str], spec: str | Mapping[str, Any],
+               name: str = "spec.yaml") -> Path:
+    """Write a spec (YAML text, or a mapping dumped as YAML) to ``directory/name``; returns
+    the path."""
+    path = Path(directory) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not isinstance(spec, str):
+        import yaml
+
+        spec = yaml.safe_dump(dict(spec), sort_keys=False, allow_unicode=True)
+    path.write_text(spec, encoding="utf-8")
+    return path
+
+
+def metric_series(store: str | os.PathLike[str] | Any, run_id: str, name: str,
+                  split: str | None = None) -> dict[int, float]:
+    """``{step: value}`` of one metric of a run (of one split, if given); where a step was
+    logged twice the later value wins. ``store``: a path or an open ``Store``."""
+    from ..store.query import Store
+
+    st = store if isinstance(store, Store) else Store(store)
+    frame = st.metrics(run_id, name)
+    if split is not None:
+        frame = frame.filter(frame["split"] == split)
+    frame = frame.sort("ts") if "ts" in frame.columns else frame
+    return {int(r["step"]): float(r["value"]) for r in frame.iter_rows(named=True)}
 
 
 def newest_run(store: str | os.PathLike[str], parent: str | None = None) -> str:
     """The id of the newest run in ``store`` (the newest child of ``parent``, if given)."""
-    from .store.query import Store
+    from ..store.query import Store
 
     st = Store(store)
     if parent is None:
@@ -53,8 +93,8 @@ def assert_reproducible(spec: str | os.PathLike[str], overrides: Sequence[str] =
     """Run ``spec`` and rerun it with ``--check`` in two fresh processes; fail with the first
     difference (split, metric, step and both values) unless everything matched. Returns the
     check's summary (see ``specrun.history.repro_check.summary``)."""
-    from .history.repro_check import compare_runs, summary
-    from .store.query import Store
+    from ..history.repro_check import compare_runs, summary
+    from ..store.query import Store
 
     if store is None:
         raise ValueError("give the store to write the two runs into")
