@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import Results, parser
-
 from specrun.execution import EventRecorder, RunInfo
 from specrun.plugins import get_manager
 from specrun.spec import ResolvedSpec, spec_hash

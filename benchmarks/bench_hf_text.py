@@ -59,9 +59,10 @@ def timed(fn: Any) -> tuple[Any, float]:
 
 def save_marian(path: Path, texts: list[str], d_model: int, layers: int, seed: int) -> Path:
     import torch
+    from transformers import MarianConfig, MarianMTModel
+
     from specrun_hf_text.params_common import TokenizerSpec
     from specrun_hf_text.tokenizer_training import train_tokenizer
-    from transformers import MarianConfig, MarianMTModel
 
     torch.manual_seed(seed)
     tok = train_tokenizer(
@@ -91,6 +92,7 @@ def save_marian(path: Path, texts: list[str], d_model: int, layers: int, seed: i
 
 def bench_augment(args: argparse.Namespace, res: Results) -> list[tuple[str, str]]:
     import torch
+
     from specrun_hf_text.back_translation import BackTranslation
     from specrun_hf_text.eda import Eda
     from specrun_hf_text.hf_env import quiet_transformers

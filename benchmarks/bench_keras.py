@@ -39,6 +39,7 @@ def bench_resnet(
     keras: Any, arch: str, image_size: int, batch: int, steps: int, repeats: int
 ) -> dict:
     import numpy as np
+
     from specrun_keras.image_params import KerasResNetParams
     from specrun_keras.resnet_net import build_classifier
 
@@ -73,6 +74,7 @@ def bench_lstm(
     repeats: int,
 ) -> dict:
     import numpy as np
+
     from specrun_keras.seq2seq_net import build_networks, masked_loss
     from specrun_keras.seq2seq_params import KerasSeq2SeqParams
 

@@ -34,11 +34,11 @@ SPECRUN = [sys.executable, "-m", "specrun.cli"]
 
 def hook_cost(points_per_step: int, steps: int, folder: Path) -> dict[str, float]:
     """Seconds per step spent in each observer's metrics hook (what the run waits for)."""
+    from specrun.hooks_api import MetricPoint
+
     from specrun_tensorboard.observer import LiveWriter
     from specrun_wandb.mirror import WandbMirror
     from specrun_wandb.plugin import WandbSection
-
-    from specrun.hooks_api import MetricPoint
 
     run = SimpleNamespace(run_id="benchrun0001", name="bench", spec={"name": "bench", "tags": []},
                           store=str(folder / "s.duckdb"), parent_id=None, sweep_id=None,

@@ -20,11 +20,10 @@ from pathlib import Path
 from benchlib import ROOT, Results, parser
 
 sys.path.insert(0, str(ROOT / "tests"))
-from test_reproducible import SPECS  # noqa: E402  (the table the tests check)
-
 from specrun.history.repro_check import compare_runs  # noqa: E402
 from specrun.store.query import Store  # noqa: E402
 from specrun.testing import newest_run, run_cli  # noqa: E402
+from test_reproducible import SPECS  # noqa: E402  (the table the tests check)
 
 # --smoke: one tiny spec (numpy only), one pair, and the deterministic switch on the same
 # spec: the code paths of the full run in a few seconds

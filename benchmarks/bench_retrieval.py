@@ -76,9 +76,8 @@ def free_port() -> int:
 
 def train_tiny_run(store: str, model: str, pairs: int = 1500) -> str:
     """A bi- or poly-encoder trained for one short epoch: the served model is the real thing."""
-    import yaml
-
     import specrun
+    import yaml
 
     extra = {"codes": 16, "shortlist": 100} if model == "poly_encoder" else {}
     spec = {
@@ -114,6 +113,7 @@ def make_pool(n: int, seed: int = 0) -> list[str]:
     unknown to the trained vocabulary, the copies embed identically, and a few hundred
     identical vectors fill HNSW's neighbour lists and cut its graph apart.)"""
     import numpy as np
+
     from specrun_retrieval.data import generate_pairs
 
     _, responses, _ = generate_pairs("ko", min(50_000, max(1000, 5 * n)), 1, seed)
@@ -128,8 +128,9 @@ def make_pool(n: int, seed: int = 0) -> list[str]:
 
 
 def seed_database(url: str, texts: list[str]) -> None:
-    from specrun_retrieval.serving.db import ChatDatabase, Response, utcnow
     from sqlalchemy import insert
+
+    from specrun_retrieval.serving.db import ChatDatabase, Response, utcnow
 
     db = ChatDatabase(url)
     now = utcnow()
@@ -253,10 +254,10 @@ def load_test(base: str, clients: int, requests: int, max_seconds: float, k: int
 def bare_search(run_id: str, store: str, db: str, queries: int) -> dict[str, Any]:
     """Index search alone, in-process, on the served vectors: what each index adds per query."""
     import numpy as np
+    import specrun
+
     from specrun_retrieval.index import CandidateIndex
     from specrun_retrieval.serving.db import ChatDatabase
-
-    import specrun
 
     bot = specrun.load_model(run_id, store)
     chat_db = ChatDatabase(db)
@@ -297,6 +298,7 @@ def poly_scoring(
     codes: list[int], candidates: int, batch: int, repeats: int, device: str
 ) -> dict[int, dict[str, float]]:
     import torch
+
     from specrun_retrieval.encoders import PolyEncoderNet
 
     torch.manual_seed(0)

@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import Results, parser
-
 from specrun.history.session import HistoryStore
 from specrun.spec import ResolvedSpec, spec_hash
 from specrun.store.connection import connect, release_writes

@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 from benchlib import Results, parser
+
 from specrun_textmining.corpora import chunks, konlpy_corpus_dir, sentences, unwrap
 from specrun_textmining.params import TokenizeParams
 from specrun_textmining.tokenizer import KoreanTokenizer

@@ -27,7 +27,6 @@ import urllib.request
 from pathlib import Path
 
 from benchlib import Results, parser
-
 from specrun.store.connection import connect, release_writes
 
 METRICS = 10

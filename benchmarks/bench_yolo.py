@@ -25,11 +25,11 @@ from benchlib import Results, parser
 
 
 def _dataset(root: Path, images: int, size: int, seed: int) -> Path:
+    from specrun import Dataset
+
     from specrun_yolo.layout import write_layout
     from specrun_yolo.records import to_frame
     from specrun_yolo.shapes import generate_shapes
-
-    from specrun import Dataset
 
     classes = ["circle", "square", "triangle"]
     records = generate_shapes(root / "src", images, size, classes, 2, 0.3, 0.6, seed)

@@ -23,9 +23,8 @@ import time
 from pathlib import Path
 
 import pytest
-from core_helpers import run_cli, write_spec
-
 import specrun
+from core_helpers import run_cli, write_spec
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 

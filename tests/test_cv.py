@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from core_helpers import SPECS, run_cli, write_spec
-
 import specrun
+from core_helpers import SPECS, run_cli, write_spec
 from specrun.cv.driver import run_cv
 from specrun.cv.folds import assign_folds
 from specrun.errors import DataError

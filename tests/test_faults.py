@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from core_helpers import ROOT, run_cli, write_spec
-
 import specrun
+from core_helpers import ROOT, run_cli, write_spec
 
 COUNTING = """\
 name: counting

@@ -13,9 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from core_helpers import ROOT, write_spec
-
 import specrun
+from core_helpers import ROOT, write_spec
 
 COUNTING = """\
 name: counting

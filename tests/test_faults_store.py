@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from specrun.store.writer import StoreWriter
 
 
@@ -56,9 +55,8 @@ import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-from core_helpers import ROOT, write_spec  # noqa: E402
-
 import specrun  # noqa: E402
+from core_helpers import ROOT, write_spec  # noqa: E402
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ import json
 
 import duckdb
 import polars as pl
-from click.testing import CliRunner
-from test_history_support import grid_run, grid_store
-
 import specrun
+from click.testing import CliRunner
 from specrun.cli import cli
 from specrun.history.cleanup import RUN_TABLES
+from test_history_support import grid_run, grid_store
 
 TABLES = ("runs", "params", "metrics", "metrics_final", "samples", "artifacts", "environment")
 

@@ -8,15 +8,14 @@ import sys
 
 import duckdb
 import pytest
+import specrun
 from click.testing import CliRunner
 from core_helpers import run_cli
-from test_history_support import QUICKSTART, grid_run, grid_store
-
-import specrun
 from specrun.cli import cli
 from specrun.history import resolve_runs
 from specrun.spec import load_spec
 from specrun.store.writer import StoreWriter
+from test_history_support import QUICKSTART, grid_run, grid_store
 
 
 def invoke(*args: str):

@@ -8,10 +8,9 @@ import re
 
 import polars as pl
 import pytest
+import specrun
 from core_helpers import ROOT
 from test_history_support import EPOCHS, LRS, SEEDS, grid_store
-
-import specrun
 
 
 def doc_queries() -> dict[str, str]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import shutil
 
-from click.testing import CliRunner
-from test_history_support import QUICKSTART, run_quickstart
-
 import specrun
+from click.testing import CliRunner
 from specrun.cli import cli
 from specrun.history import final_metrics, rerun, run_details
+from test_history_support import QUICKSTART, run_quickstart
 
 
 def test_rerun_reproduces_every_metric_to_the_last_digit(tmp_path):

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
-from test_history_support import grid_store
-
 import specrun
+from click.testing import CliRunner
 from specrun.cli import cli
 from specrun.errors import StoreError
+from test_history_support import grid_store
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from core_helpers import SPECS
-
 import specrun
+from core_helpers import SPECS
 
 QUICKSTART = SPECS / "quickstart_topics.yaml"
 LRS, EPOCHS, SEEDS = (0.1, 0.5), (2, 3), (1, 2)

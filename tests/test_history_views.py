@@ -12,10 +12,8 @@ from html.parser import HTMLParser
 import duckdb
 import polars as pl
 import pytest
-from click.testing import CliRunner
-from test_history_support import grid_run, grid_store
-
 import specrun
+from click.testing import CliRunner
 from specrun.cli import cli
 from specrun.history import (
     compare_metrics,
@@ -26,6 +24,7 @@ from specrun.history import (
     samples_side_by_side,
 )
 from specrun.history.plot import series_with_labels
+from test_history_support import grid_run, grid_store
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from core_helpers import ROOT, write_spec
-
 from specrun.errors import SpecError
 from specrun.spec import load_spec
 

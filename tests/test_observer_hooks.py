@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from core_helpers import SPECS, run_cli, write_spec
-
 import specrun
+from core_helpers import SPECS, run_cli, write_spec
 from specrun.errors import SpecError
 from specrun.spec import load_spec
 

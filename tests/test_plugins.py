@@ -6,9 +6,8 @@ from __future__ import annotations
 import sys
 import textwrap
 
-from core_helpers import run_cli, write_spec
-
 import specrun
+from core_helpers import run_cli, write_spec
 from specrun.errors import SpecError
 from specrun.plugins import get_registry
 from specrun.spec import load_spec

@@ -7,9 +7,8 @@ import json
 
 import polars as pl
 import pytest
-from core_helpers import run_cli
-
 import specrun
+from core_helpers import run_cli
 from specrun.errors import StoreError
 from specrun.store.connection import connect
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from core_helpers import SPECS, run_cli
-
 import specrun
+from core_helpers import SPECS, run_cli
 
 pytestmark = pytest.mark.ray
 

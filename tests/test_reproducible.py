@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from core_helpers import ROOT
-
 from specrun.testing import assert_reproducible
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from core_helpers import SPECS, run_cli, write_spec
-
 import specrun
+from core_helpers import SPECS, run_cli, write_spec
 
 QUICK = str(SPECS / "quickstart_topics.yaml")
 

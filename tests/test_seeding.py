@@ -10,7 +10,6 @@ import sys
 
 import pytest
 from core_helpers import SPECS, run_cli
-
 from specrun import Component, Params
 from specrun.seeding import derive_seed, seed_frameworks
 

@@ -6,7 +6,6 @@ import json
 
 import pytest
 from core_helpers import SPECS, run_cli, write_spec
-
 from specrun.errors import SpecError
 from specrun.spec import json_schema, load_spec
 

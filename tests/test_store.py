@@ -5,9 +5,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 import pytest
-from core_helpers import SPECS, run_cli
-
 import specrun
+from core_helpers import SPECS, run_cli
 from specrun.errors import StoreError
 from specrun.store.connection import connect
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from core_helpers import write_spec
-
 import specrun
+from core_helpers import write_spec
 from specrun.spec import load_spec
 from specrun.sweep.driver import run_sweep
 

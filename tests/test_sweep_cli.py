@@ -9,9 +9,8 @@ import sys
 import time
 
 import pytest
-from core_helpers import ROOT, run_cli, write_spec
-
 import specrun
+from core_helpers import ROOT, run_cli, write_spec
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 

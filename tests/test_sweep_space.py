@@ -6,7 +6,6 @@ import json
 
 import pytest
 from core_helpers import SPECS, write_spec
-
 from specrun.errors import SpecError, UserError
 from specrun.spec import load_spec
 from specrun.sweep.driver import run_sweep
@@ -176,7 +175,6 @@ def test_adaptive_search_needs_its_package(tmp_path, monkeypatch):
 
 def test_resume_of_a_changed_spec_is_refused_with_a_diff(tmp_path):
     import duckdb
-
     from specrun.store.connection import connect
 
     store = tmp_path / "s.duckdb"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from core_helpers import run_cli, write_spec
-
 from specrun.store.connection import connect
 
 BIG = 20 << 20  # 20 MB of one value; main printed such values whole (and took minutes)

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 import specrun
 from hftext_testkit import POETRY_FAST, SPECS, isolated_env, metric, write_spec
-from specrun_textmetrics.metrics import distinct_n
 
 from specrun_hf_text.params_models import DecodingParams
+from specrun_textmetrics.metrics import distinct_n
 
 SPEC = str(SPECS / "poetry_gpt2.yaml")
 

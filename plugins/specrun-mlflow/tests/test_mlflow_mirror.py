@@ -9,7 +9,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 import specrun
 from specrun import plugins
 
@@ -36,7 +35,6 @@ def mirrored(tmp_path, monkeypatch):
 
 def test_a_run_and_its_rerun_are_mirrored_with_params_metrics_and_artifacts(mirrored):
     from mlflow.tracking import MlflowClient
-
     from specrun.history import rerun
 
     uri, store_path = mirrored

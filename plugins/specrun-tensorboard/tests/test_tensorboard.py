@@ -8,9 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
-
 import specrun
+import yaml
 from specrun.testing import run_cli
 
 pytest.importorskip("tensorboard")

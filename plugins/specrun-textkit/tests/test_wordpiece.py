@@ -29,8 +29,9 @@ def test_same_vocabulary_in_fresh_processes():
 
 
 def _train(vocab_size: int):
-    from specrun_textkit import train_wordpiece
     from tokenizers import Tokenizer, models, pre_tokenizers
+
+    from specrun_textkit import train_wordpiece
 
     texts = ["low lower lowest", "new newer newest", "wide wider widest"] * 50
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 import specrun
 from specrun.testing import run_cli
 

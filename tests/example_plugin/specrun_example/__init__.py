@@ -13,7 +13,6 @@ import os
 import time
 
 from pydantic import Field
-
 from specrun import Component, Params, Predictions, hookimpl
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from specrun import DataError, Predictions, UserError
+
 from specrun_textmetrics.metrics import signatures
 
 from . import runtime

@@ -13,7 +13,6 @@ import time
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-
 from specrun import Params, hookimpl
 from specrun.components import SpecSection
 

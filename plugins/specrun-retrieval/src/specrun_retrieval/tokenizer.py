@@ -23,7 +23,6 @@ def offline() -> None:
 
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool = True) -> Any:
-    from specrun_textkit import train_wordpiece
     from tokenizers import (
         Tokenizer,
         decoders,
@@ -33,6 +32,8 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool = Tru
         processors,
     )
     from transformers import PreTrainedTokenizerFast
+
+    from specrun_textkit import train_wordpiece
 
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     steps = [normalizers.NFKC()] + ([normalizers.Lowercase()] if lowercase else [])

@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 from pydantic import Field
-
 from specrun import Params, hookimpl
 from specrun.components import SpecSection
 

@@ -11,7 +11,6 @@ import sys
 from typing import Any, Literal
 
 from pydantic import Field
-
 from specrun import Params, hookimpl
 from specrun.components import SpecSection
 
