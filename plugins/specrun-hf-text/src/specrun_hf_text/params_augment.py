@@ -21,7 +21,7 @@ class _AugmentParams(Params):
 
 class _PreprocessParams(_AugmentParams):
     splits: list[Split] = Field(
-        default_factory=lambda: ["train", "eval", "test"],
+        default_factory=lambda: list[Split](["train", "eval", "test"]),
         description="preprocessing must treat every split alike",
     )
     unk_tokenizer: ExistingDir | None = Field(
@@ -104,7 +104,9 @@ class EdaParams(_AugmentParams):
     """EDA: synonym replacement, random insertion, random swap, random deletion (train split)."""
 
     label: str | None = Field("label", description="kept on every copy (None: no label column)")
-    ops: list[EdaOp] = Field(default_factory=lambda: ["sr", "ri", "rs", "rd"], min_length=1)
+    ops: list[EdaOp] = Field(
+        default_factory=lambda: list[EdaOp](["sr", "ri", "rs", "rd"]), min_length=1
+    )
     alpha: float = Field(0.1, gt=0, le=1, description="share of a text's words each op changes")
     copies: int = Field(4, ge=1, le=64, description="augmented copies per row")
     keep_original: bool = True

@@ -117,7 +117,7 @@ class EnsembleParams(Params):
     )
     id: str = Field("id", description="id column used to check the data against the members")
     splits: list[Literal["eval", "test"]] = Field(
-        default_factory=lambda: ["eval", "test"],
+        default_factory=lambda: list[Literal["eval", "test"]](["eval", "test"]),
         description="splits scored; cv folds share only the test split (each evaluates its fold)",
     )
     samples: int = Field(8, ge=0)

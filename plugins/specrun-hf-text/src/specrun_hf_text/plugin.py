@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
 from specrun import Component, hookimpl
 
 from .params_augment import (
@@ -31,7 +32,7 @@ PKG = "specrun_hf_text"
 # Model kinds whose runs this plugin can load back with specrun.load_model(run_id).
 LOADABLE_MODEL_KINDS = ("hf_classifier", "hf_causal_lm")
 
-COMPONENTS = [
+COMPONENTS: list[tuple[str, str, type[BaseModel], str]] = [
     ("data", "korean_headlines", KoreanHeadlinesParams, "data_headlines:KoreanHeadlines"),
     ("data", "generated_poems", GeneratedPoemsParams, "data_poems:GeneratedPoems"),
     ("augment", "unicode_normalize", UnicodeNormalizeParams, "preprocess:UnicodeNormalize"),
@@ -61,7 +62,7 @@ def register_components(register: Any) -> None:
         uses_torch = section in ("model", "trainer") or kind in TORCH_KINDS
         seeds = ("torch",) if uses_torch else ()
         register(Component(section, kind, params, f"{PKG}.{factory}", seeds=seeds,
-                           needs_trainer=kind in TRAINS.values(), trains=(TRAINS.get(kind) or ())))
+                           needs_trainer=kind in TRAINS.values(), trains=(TRAINS[kind],) if kind in TRAINS else ()))
 
 
 @hookimpl

@@ -55,7 +55,7 @@ class NotifySection(Params):
 
     urls: list[Annotated[str, AfterValidator(check_url)]] = Field(
         default_factory=list, description="Apprise URLs (default: $SPECRUN_NOTIFY_URLS)")
-    on: list[Status] = Field(default_factory=lambda: ["finished", "failed"],
+    on: list[Status] = Field(default_factory=lambda: list[Status](["finished", "failed"]),
                              description="the end states that send an alert")
     thresholds: list[Threshold] = Field(default_factory=list)
     each_trial: bool = Field(False, description="also alert for every sweep trial and cv fold, not only their end")

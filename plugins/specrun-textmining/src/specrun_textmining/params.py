@@ -141,7 +141,9 @@ class TokenizeParams(Params):
 class KonlpyCorpusParams(Params):
     """Korean law texts inside konlpy (kolaw: constitution, kobill: 10 bills) and/or .txt files."""
 
-    corpus: list[Literal["kolaw", "kobill"]] = Field(default_factory=lambda: ["kolaw", "kobill"])
+    corpus: list[Literal["kolaw", "kobill"]] = Field(
+        default_factory=lambda: list[Literal["kolaw", "kobill"]](["kolaw", "kobill"])
+    )
     path: ExistingPath | None = Field(None, description="a .txt file or a directory of .txt files")
     unit: Literal["document", "sentence", "chunk"] = Field("chunk", description="what one row is")
     chunk_chars: int = Field(
@@ -187,7 +189,7 @@ class LdaParams(Params):
     keep_n: int = Field(20000, ge=10)
     topn: int = Field(10, ge=2, description="words per topic (stored and used by coherence)")
     coherence: list[Literal["c_v", "u_mass", "c_npmi", "c_uci"]] = Field(
-        default_factory=lambda: ["c_v", "u_mass"]
+        default_factory=lambda: list[Literal["c_v", "u_mass", "c_npmi", "c_uci"]](["c_v", "u_mass"])
     )
     tfidf_top: int = Field(30, ge=1, description="top TF-IDF terms stored")
     wordcloud: bool = True

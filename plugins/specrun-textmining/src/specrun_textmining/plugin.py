@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from specrun import Component, hookimpl
 
 from .params import (
@@ -22,7 +23,7 @@ from .params import (
 
 PKG = "specrun_textmining"
 
-COMPONENTS = [
+COMPONENTS: list[tuple[str, str, type[BaseModel], str]] = [
     ("data", "konlpy_corpus", KonlpyCorpusParams, "corpora:KonlpyCorpus"),
     ("data", "korean_reviews", KoreanReviewsParams, "corpora:KoreanReviews"),
     ("augment", "konlpy_tokenize", TokenizeParams, "preprocess:KonlpyTokenize"),

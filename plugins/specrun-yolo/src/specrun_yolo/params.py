@@ -8,7 +8,7 @@ line, column and a did-you-mean, and a wrong type (``fliplr: yes``) too.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import (
     Field,
@@ -85,7 +85,10 @@ def _build_args_model() -> type[Params]:
     return create_model("UltralyticsArgs", __base__=_ArgsBase, **fields)
 
 
-UltralyticsArgs = _build_args_model()
+if TYPE_CHECKING:  # built at import from the installed ultralytics' argument table
+    UltralyticsArgs: TypeAlias = Params
+else:
+    UltralyticsArgs = _build_args_model()
 
 
 class YoloParams(Params):
@@ -115,7 +118,7 @@ class YoloParams(Params):
         "label statistics, PR curves); they take seconds each on a CPU",
     )
     args: UltralyticsArgs = Field(
-        default_factory=UltralyticsArgs,  # type: ignore[valid-type]
+        default_factory=UltralyticsArgs,
         description="any other ultralytics train argument: lr0, optimizer, "
         "mosaic, hsv_h, fliplr, degrees, ...",
     )
