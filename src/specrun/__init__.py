@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
-
 from .components import Component, Params
 from .context import Dataset, Predictions, RunContext
 from .errors import DataError, ResourceError, SpecError, StoreError, UserError
@@ -27,6 +25,10 @@ def __getattr__(name: str) -> Any:
         from .builtins.splits import split_frame
 
         return split_frame
+    if name == "__version__":  # the installed distribution's (one source: pyproject.toml),
+        from importlib.metadata import version  # read on first use: it scans sys.path
+
+        return version("specrun")
     raise AttributeError(name)
 
 

@@ -5,4 +5,12 @@ logistic-regression sentiment (``tfidf_logreg``) and offline Korean data (``konl
 ``korean_reviews``). Importing this package is light; frameworks load when a run starts.
 """
 
-__version__ = "0.1.0"
+
+def __getattr__(name: str) -> str:
+    """``__version__``: the installed distribution's, whose one source is its pyproject.toml
+    (read on first use: looking it up costs a scan of sys.path)."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("specrun-textmining")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

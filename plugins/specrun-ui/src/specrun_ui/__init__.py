@@ -4,4 +4,12 @@ Every request opens the store, reads and lets it go (``specrun.store.connection`
 run that is writing is never blocked; paging, filtering and downsampling happen in DuckDB.
 """
 
-__version__ = "0.1.0"
+
+def __getattr__(name: str) -> str:
+    """``__version__``: the installed distribution's, whose one source is its pyproject.toml
+    (read on first use: looking it up costs a scan of sys.path)."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("specrun-ui")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

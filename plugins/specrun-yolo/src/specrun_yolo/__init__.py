@@ -4,4 +4,12 @@ Kinds: model ``yolo``; data ``generated_detection``, ``yolo_folder``, ``coco``, 
 Importing this package imports nothing heavy; ultralytics loads when a run starts.
 """
 
-__version__ = "0.1.0"
+
+def __getattr__(name: str) -> str:
+    """``__version__``: the installed distribution's, whose one source is its pyproject.toml
+    (read on first use: looking it up costs a scan of sys.path)."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("specrun-yolo")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
