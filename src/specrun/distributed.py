@@ -140,28 +140,40 @@ def train_loop(config: dict[str, Any]) -> None:
 class AttemptFilter:
     """Between the queue and the ``EventRecorder``: restarts, placement and the outcome."""
 
-    def __init__(self, recorder: Any, hold: bool, max_failures: int):
-        self.recorder, self.hold, self.max_failures = recorder, hold, max_failures
+    def __init__(self, recorder: Any, hold: bool, max_failures: int, workers: int):
+        self.recorder, self.hold, self.max_failures, self.workers = recorder, hold, max_failures, workers
         self.held: list[Any] = []
         self.floor: int | None = None  # the new attempt's rows at or before this step are stored
         self.attempts = 0
         self.placement: dict[int, dict[str, Any]] = {}
         self.outcome: dict[str, Any] | None = None
+        self.placed = 0
+        self.committed: int | None = None  # the step of the last checkpoint
 
     def __call__(self, event: tuple[Any, ...]) -> None:
         kind = event[0]
         if kind == "placement":
-            self.placement[int(event[1])] = event[2]
+            self.placement[int(event[1])] = event[2]  # a new attempt's rank replaces the old
+            self.placed += 1
+            if self.placed % self.workers == 0:
+                self.recorder(("log", "workers: " + ", ".join(
+                    f"rank {r} pid {p.get('pid')} on {p.get('node_ip') or p.get('node_host')}"
+                    + (f" GPU {','.join(p['gpu_ids'])}" if p.get("gpu_ids") else "")
+                    for r, p in sorted(self.placement.items()))))
         elif kind == "attempt":
             self.attempts += 1
             self.held.clear()
-            self.floor = event[1]
+            # Rows up to the last checkpoint are stored: a group that restarts from it (or
+            # from an older one, or from the start) does not store them twice.
+            self.floor = self.committed
             self.outcome = None
             if self.attempts > 1:
                 where = f"the checkpoint at step {event[1]}" if event[1] is not None else "the start (no checkpoint yet)"
                 self.recorder(("log", f"a worker failed: the worker group restarted from {where} "
                                f"(restart {self.attempts - 1} of at most {self.max_failures})"))
         elif kind == "checkpoint":
+            steps = [int(e[3] if e[0] == "metrics" else e[2] or 0) for e in self.held]
+            self.committed = max([int(event[1]), *steps, *([self.committed] if self.committed is not None else [])])
             for held in self.held:
                 self.recorder(held)
             self.held.clear()
@@ -186,7 +198,7 @@ class AttemptFilter:
 
 
 def run_distributed(ray: Any, spec: Any, run_id: str, recorder: Any) -> dict[str, Any]:
-    from ray.train import Checkpoint, CheckpointConfig, FailureConfig, RunConfig, ScalingConfig  # noqa: F401
+    from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
     from .execution import _record_all, actor_options
@@ -208,9 +220,9 @@ def run_distributed(ray: Any, spec: Any, run_id: str, recorder: Any) -> dict[str
         run_config=RunConfig(name=run_id, storage_path=str(storage),
                              failure_config=FailureConfig(max_failures=max_failures),
                              checkpoint_config=CheckpointConfig(num_to_keep=1),
-                             worker_runtime_env={"env_vars": env}),
+                             worker_runtime_env={"env_vars": env}),  # type: ignore[call-arg]  # v2's
     )
-    filt = AttemptFilter(recorder, hold=max_failures > 0, max_failures=max_failures)
+    filt = AttemptFilter(recorder, hold=max_failures > 0, max_failures=max_failures, workers=workers)
     result: dict[str, Any] = {}
 
     def fit() -> None:

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -339,7 +339,7 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
                      bool(outcome.get("user_error")), time.monotonic() - started, recorder.artifacts)
 
 
-def _record_all(recorder: EventRecorder, events: list[Any]) -> None:
+def _record_all(recorder: Callable[[Any], None], events: list[Any]) -> None:
     """Record every event of a drained list, even when Ctrl-C comes in the middle of it
     (it is raised again after the last one)."""
     interrupted = False
