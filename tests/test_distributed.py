@@ -4,6 +4,8 @@ test_hf_distributed.py (the seq2seq trainer is the first that declares distribut
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from core_helpers import SPECS, run_cli, write_spec
 
@@ -38,12 +40,14 @@ def test_workers_one_leaves_the_resolved_spec_and_its_hash_unchanged(tmp_path):
 
 @pytest.mark.ray
 def test_more_workers_than_the_machine_can_place_fails_before_the_run(tmp_path):
+    # 3 workers of 2 CPUs on a 2-core machine: each worker fits, 3 of them never do.
+    cpus = os.cpu_count() or 2
     spec = write_spec(tmp_path, f"extends: {SPECS / 'nmt_marian.yaml'}\n"
-                                "resources: {workers: 3, cpus: 2}\n")
-    proc = run_cli("run", str(spec), "--store", str(tmp_path / "store"), "-q",
-                   "-o", "resources.cpus=64")
+                                f"resources: {{workers: 3, cpus: {cpus}}}\n")
+    proc = run_cli("run", str(spec), "--store", str(tmp_path / "store"), "-q")
     assert proc.returncode == 2, proc.stderr[-2000:]
-    assert "asks for 3 workers of 64 CPU(s) each" in proc.stderr
+    assert f"asks for 3 workers of {cpus} CPU(s) each" in proc.stderr
+    assert "can place at most 1 of them" in proc.stderr
     assert not (tmp_path / "store").exists() or "run id" not in proc.stdout
 
 
