@@ -197,11 +197,12 @@ class AttemptFilter:
         self.held.clear()
 
 
-def run_distributed(ray: Any, spec: Any, run_id: str, recorder: Any) -> dict[str, Any]:
+def run_distributed(ray: Any, spec: Any, run_id: str, recorder: Any, record_all: Any,
+                    env: dict[str, str]) -> dict[str, Any]:
+    """The driver's side: start the group, drain rank 0's events into ``record_all(filter,
+    events)`` until it ends; ``env``: the workers' environment variables."""
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
-
-    from .execution import _record_all, actor_options
 
     res = spec.data.get("resources", {})
     workers, max_failures = workers_of(res), int(res.get("max_failures", 0))
@@ -211,7 +212,6 @@ def run_distributed(ray: Any, spec: Any, run_id: str, recorder: Any) -> dict[str
     per_worker: dict[str, float] = {"CPU": cpus, **{k: float(v) for k, v in (res.get("custom") or {}).items()}}
     if gpus:
         per_worker["GPU"] = gpus
-    env = (actor_options(spec.data).get("runtime_env") or {}).get("env_vars", {})
     trainer = TorchTrainer(
         train_loop,
         train_loop_config={"spec": spec.data, "run_id": run_id, "spec_path": spec.path, "queue": queue,
@@ -237,8 +237,8 @@ def run_distributed(ray: Any, spec: Any, run_id: str, recorder: Any) -> dict[str
     try:
         while thread.is_alive():
             thread.join(timeout=0.2)
-            _record_all(filt, ray.get(queue.drain.remote()))
-        _record_all(filt, ray.get(queue.drain.remote()))
+            record_all(filt, ray.get(queue.drain.remote()))
+        record_all(filt, ray.get(queue.drain.remote()))
     finally:
         recorder.writer.update_run(
             run_id, workers=workers, restarts=max(0, filt.attempts - 1),

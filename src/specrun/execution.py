@@ -314,7 +314,8 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
             elif int(spec.data.get("resources", {}).get("workers", 1)) > 1:
                 from .distributed import run_distributed
 
-                outcome = run_distributed(ray, spec, run_id, recorder)
+                env = (actor_options(spec.data).get("runtime_env") or {}).get("env_vars", {})
+                outcome = run_distributed(ray, spec, run_id, recorder, _record_all, env)
             else:
                 outcome = _run_in_actor(ray, spec, run_id, recorder)
     except KeyboardInterrupt:
