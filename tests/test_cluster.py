@@ -321,3 +321,30 @@ def _runs(store: Path) -> list:
         .query("SELECT trial_index, status, node_id, created_at, ended_at FROM runs")
         .rows()
     )
+
+
+MARIAN_SMALL = [
+    "data.train_rows=128", "data.eval_rows=8", "trainer.max_steps=4", "trainer.eval_steps=4",
+    "trainer.eval_on_start=false", "trainer.batch_size=8", "trainer.samples=1",
+    "trainer.decoding.max_new_tokens=4", "model.config.d_model=32",
+    "model.config.encoder_ffn_dim=64", "model.config.decoder_ffn_dim=64",
+]
+
+
+def test_two_worker_run_puts_one_worker_on_each_node(cluster, tmp_path):
+    """resources.workers: 2 of 1 CPU on two 1-CPU nodes: Ray Train must use both."""
+    store = tmp_path / "s.duckdb"
+    spec = Path(__file__).resolve().parents[1] / "specs" / "nmt_marian.yaml"
+    overrides = [a for o in (*MARIAN_SMALL, "resources.cpus=1", "resources.workers=2")
+                 for a in ("-o", o)]
+    out = run_cli("run", str(spec), *overrides, "--address", cluster.address, "--store",
+                  str(store), "-q", env=ENV, timeout=400)
+    assert out.returncode == 0, out.stderr[-3000:]
+    st = specrun.open_store(str(store))
+    run = st.query("SELECT status, mode, workers, placement FROM runs").to_dicts()
+    assert len(run) == 1 and run[0]["status"] == "finished" and run[0]["mode"] == "cluster"
+    placement = json.loads(run[0]["placement"])
+    assert run[0]["workers"] == 2 and [p["rank"] for p in placement] == [0, 1]
+    assert {p["node_id"] for p in placement} == {cluster.node_id("head"), cluster.node_id("worker")}
+    n = st.query("SELECT count(*) AS n FROM metrics WHERE split = 'eval' AND name = 'bleu'")["n"][0]
+    assert n == 1  # logged once, by rank 0

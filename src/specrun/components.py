@@ -38,6 +38,9 @@ class Component:
     needs_trainer: bool = False
     # A trainer names the model kinds it can train; empty means any model (checked in fit).
     trains: tuple[str, ...] = ()
+    # A trainer (or a model that trains itself) that can run data-parallel on several
+    # workers (``resources.workers``) says so; see docs/PLUGINS.md for what it must do.
+    distributed: bool = False
 
     def __post_init__(self) -> None:
         if self.section not in SECTIONS:
@@ -53,6 +56,8 @@ class Component:
         self.trains = (self.trains,) if isinstance(self.trains, str) else tuple(self.trains)
         if self.trains and self.section != "trainer":
             raise ValueError(f"{self.section} kind {self.kind!r}: only a trainer declares trains=")
+        if self.distributed and self.section not in ("trainer", "model"):
+            raise ValueError(f"{self.section} kind {self.kind!r}: only a trainer or model declares distributed=")
         if self.needs_trainer and self.section != "model":
             raise ValueError(f"{self.section} kind {self.kind!r}: only a model declares needs_trainer=")
 

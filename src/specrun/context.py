@@ -110,9 +110,24 @@ class Progress:
         self.close()
 
 
+@dataclass(frozen=True)
+class Group:
+    """Where this process is in a data-parallel run (``resources.workers``): rank 0 of 1
+    outside one. Only the main rank's events reach the store."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
 class RunContext:
     def __init__(self, run_id: str, spec: dict[str, Any], sink: Sink, work_dir: Path,
-                 device: str = "cpu", local: bool = True, metric_components: list[Any] | None = None):
+                 device: str = "cpu", local: bool = True, metric_components: list[Any] | None = None,
+                 group: Group | None = None):
         self.run_id = run_id
         self.spec = spec
         self.seed = int(spec.get("seed", 0))
@@ -136,10 +151,33 @@ class RunContext:
         self.restored: dict[str, Any] | None = None
         self._checkpoint_fn: Callable[[], dict[str, Any]] | None = None
         self._cards_saved: set[str] = set()
+        self.group = group or Group()
+        # A multi-worker run: saves a restart checkpoint (Ray Train) and the directory of
+        # the one it restarted from (see save_checkpoint / restart_checkpoint).
+        self._checkpoint_saver: Callable[[Path | None, int], None] | None = None
+        self._restart_dir: Path | None = None
 
     # -- events ------------------------------------------------------------------
     def _emit(self, event: Event) -> None:
-        self._sink(event)
+        if self.group.is_main:  # the other ranks' metrics are rank 0's (reduced) or duplicates
+            self._sink(event)
+
+    # -- multi-worker restarts ---------------------------------------------------------
+    @property
+    def wants_checkpoints(self) -> bool:
+        """True when the run can restart its workers (``resources.max_failures`` > 0 with
+        workers > 1): a trainer then saves a checkpoint at each eval (``save_checkpoint``)."""
+        return self._checkpoint_saver is not None
+
+    def save_checkpoint(self, directory: str | os.PathLike[str] | None, step: int) -> None:
+        """Hand the checkpoint saved at ``step`` to the run's restart machinery. Every rank
+        calls it at the same steps (a barrier); ranks with nothing to save pass None."""
+        if self._checkpoint_saver is not None:
+            self._checkpoint_saver(Path(directory) if directory is not None else None, int(step))
+
+    def restart_checkpoint(self) -> Path | None:
+        """The checkpoint directory (a local copy) this attempt restarts from, or None."""
+        return self._restart_dir
 
     def _next_progress_id(self) -> int:
         self._progress_n += 1

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,6 +154,8 @@ def _wants_token(captured: list[str]) -> bool:
 
 def check_cluster_resources(ray: Any, resources: dict[str, Any], where: str) -> None:
     """Fail fast, before anything is written, when no node could ever host the run."""
+    from .distributed import check_worker_fit
+
     nodes = [n for n in ray.nodes() if n.get("Alive")]
     need = {"CPU": float(resources.get("cpus", 1)), "GPU": float(resources.get("gpus", 0))}
     if resources.get("memory"):
@@ -170,6 +172,7 @@ def check_cluster_resources(ray: Any, resources: dict[str, Any], where: str) -> 
                 f"resources: the spec asks for {amount:g} {label} but no node of {where} has that much "
                 f"(largest: {best:g}){hint}"
             )
+    check_worker_fit(nodes, resources, where)
 
 
 def check_local_resources(resources: dict[str, Any]) -> None:
@@ -249,6 +252,9 @@ def run_spec(spec: ResolvedSpec, store: str | os.PathLike[str] | None = None, mo
         raise ValueError(f"unknown mode {mode!r}")
     if mode == "local":
         check_local_resources(spec.data.get("resources", {}))
+        if int(spec.data.get("resources", {}).get("workers", 1)) > 1:
+            raise ResourceError("resources.workers: a multi-worker run needs Ray (Ray Train); "
+                                "run it without --local, or set resources.workers: 1")
         return _record(spec, store, "local", None, parent_id, sweep_id, quiet, verbose)
     with ray_session(address, verbose) as ray:
         where = f"the Ray cluster at {address or os.environ.get('RAY_ADDRESS')}" if (address or os.environ.get("RAY_ADDRESS")) else "this machine"
@@ -305,6 +311,11 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
                 gpus = float(spec.data.get("resources", {}).get("gpus", 0))
                 device = "cuda" if gpus > 0 else "cpu"  # check_local_resources saw the GPU
                 outcome = run_pipeline(spec.data, run_id, recorder, device, local=True, spec_path=spec.path)
+            elif int(spec.data.get("resources", {}).get("workers", 1)) > 1:
+                from .distributed import run_distributed
+
+                env = (actor_options(spec.data).get("runtime_env") or {}).get("env_vars", {})
+                outcome = run_distributed(ray, spec, run_id, recorder, _record_all, env)
             else:
                 outcome = _run_in_actor(ray, spec, run_id, recorder)
     except KeyboardInterrupt:
@@ -329,7 +340,7 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
                      bool(outcome.get("user_error")), time.monotonic() - started, recorder.artifacts)
 
 
-def _record_all(recorder: EventRecorder, events: list[Any]) -> None:
+def _record_all(recorder: Callable[[Any], None], events: list[Any]) -> None:
     """Record every event of a drained list, even when Ctrl-C comes in the middle of it
     (it is raised again after the last one)."""
     interrupted = False

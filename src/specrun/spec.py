@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .components import LIST_SECTIONS, SECTIONS, Component
 from .errors import SpecError, SpecIssue, did_you_mean
@@ -42,8 +42,10 @@ class _Frame(BaseModel):
 
 
 class Resources(_Frame):
-    cpus: float = Field(1.0, gt=0, description="CPU cores for the run's actor")
-    gpus: float = Field(0.0, ge=0, description="GPUs (fractions pack trials on one card)")
+    workers: int = Field(1, ge=1, description="data-parallel workers (Ray Train); cpus/gpus are each worker's")
+    cpus: float = Field(1.0, gt=0, description="CPU cores for the run's actor (per worker)")
+    gpus: float = Field(0.0, ge=0, description="GPUs per worker (fractions pack trials on one card; whole with workers > 1)")
+    max_failures: int = Field(0, ge=0, description="worker-group restarts from the last checkpoint (workers > 1)")
     memory: int | None = Field(None, gt=0, description="memory in bytes for the actor")
     custom: dict[str, float] = Field(default_factory=dict, description="custom Ray resources")
 
@@ -64,6 +66,15 @@ class Resources(_Frame):
             except ValueError:
                 raise ValueError(f"expected a size like 4GB or 512MiB, got {v!r}") from None
         return v
+
+    @model_validator(mode="after")
+    def _whole_gpus(self) -> Resources:
+        if self.workers > 1 and self.gpus and self.gpus != int(self.gpus):
+            raise ValueError(
+                f"gpus: {self.gpus:g} GPU per worker with workers: {self.workers}: data-parallel "
+                "workers each need whole GPUs (NCCL puts one rank on one card); use gpus: 1, or workers: 1"
+            )
+        return self
 
 
 class SweepSpec(_Frame):
@@ -483,9 +494,16 @@ def validate(data: dict[str, Any], loc: _Located, spec_path: Path) -> tuple[dict
                 components[section] = got
                 resolved[section] = {"kind": got[0].kind, **got[1].model_dump(mode="json")}
     _check_pairing(data, loc, issues)
+    if frame is not None:
+        _check_workers(data, frame.resources.workers, loc, issues)
     if issues or frame is None:
         raise SpecError(_dedupe(issues))
     out = frame.model_dump(mode="json", exclude={"data", "augment", "model", "trainer", "metrics"})
+    # workers: 1 and max_failures: 0 (today's runs) stay out of the resolved spec: its hash
+    # and stored form do not change for every spec written before these keys existed.
+    for key, default in (("workers", 1), ("max_failures", 0)):
+        if out["resources"].get(key) == default:
+            out["resources"].pop(key)
     out.update(resolved)
     out.update(extra)
     if out.get("trainer") is None:
@@ -522,6 +540,28 @@ def _check_pairing(data: dict[str, Any], loc: _Located, issues: list[SpecIssue])
         choice = f" (trainers of {model.kind!r}: {', '.join(fitting)})" if fitting else ""
         issues.append(loc.issue(("trainer", "kind"), f"trainer kind {trainer.kind!r} cannot train model kind "
                                 f"{model.kind!r}: it trains {', '.join(trainer.trains)}{choice}"))
+
+
+def _check_workers(data: dict[str, Any], workers: int, loc: _Located, issues: list[SpecIssue]) -> None:
+    """workers > 1: the component that trains (the trainer, or a model that trains itself)
+    must declare ``distributed=True``; sweeps and cross-validation of such runs are not
+    supported yet."""
+    if workers <= 1:
+        return
+    from .plugins import get_registry
+
+    where = ("resources", "workers")
+    section = "trainer" if isinstance(data.get("trainer"), dict) else "model"
+    raw = data.get(section)
+    kind = raw.get("kind") if isinstance(raw, dict) else None
+    comp = get_registry().components.get((section, kind)) if isinstance(kind, str) else None
+    if comp is not None and not comp.distributed:
+        issues.append(loc.issue(where, f"workers: {workers}: {section} kind {kind!r} cannot train on several "
+                                "workers (it does not declare distributed support); use workers: 1"))
+    for other in ("sweep", "cv"):
+        if data.get(other) is not None:
+            issues.append(loc.issue(where, f"workers: {workers}: a {other}: section of multi-worker runs is "
+                                    "not supported yet; use workers: 1 with " + other))
 
 
 def _check_columns(data: dict[str, Any], components: dict[str, Any], loc: _Located,

@@ -33,11 +33,13 @@ def outcome_of(exc: BaseException) -> dict[str, Any]:
 
 def run_pipeline(spec_data: dict[str, Any], run_id: str, sink: Any, device: str, local: bool,
                  spec_path: str = "<stored spec>", cv_fold: int | None = None,
-                 restored: dict[str, Any] | None = None) -> dict[str, Any]:
+                 restored: dict[str, Any] | None = None, group: Any = None,
+                 setup: Any = None) -> dict[str, Any]:
     """Validate the resolved spec here (plugins are loaded where the run executes) and run it.
 
     ``cv_fold``: run fold i of the spec's ``cv:`` section (train on the other folds).
-    ``restored``: a checkpoint to continue from (``{"step": n, "state": {...}}``, PBT)."""
+    ``restored``: a checkpoint to continue from (``{"step": n, "state": {...}}``, PBT).
+    ``group``: this rank of a multi-worker run; ``setup(ctx)`` then wires its checkpoints."""
     from .context import RunContext
     from .engine import execute
     from .spec import load_resolved
@@ -50,7 +52,9 @@ def run_pipeline(spec_data: dict[str, Any], run_id: str, sink: Any, device: str,
 
             final = execute_fold(spec, cv_fold, run_id, sink, work_dir, device, local)
             return {"status": "finished", "metrics": final}
-        ctx = RunContext(run_id, spec.data, sink, work_dir, device=device, local=local)
+        ctx = RunContext(run_id, spec.data, sink, work_dir, device=device, local=local, group=group)
+        if setup is not None:
+            setup(ctx)
         if restored is not None:
             ctx.restored, ctx.step = restored["state"], int(restored["step"])
         final = execute(spec, ctx)

@@ -197,6 +197,16 @@ def m006_journal_merged(db: duckdb.DuckDBPyConnection) -> None:
     db.execute("CREATE TABLE journal_merged (entry VARCHAR PRIMARY KEY, merged_at TIMESTAMP NOT NULL)")
 
 
+@migration
+def m007_workers(db: duckdb.DuckDBPyConnection) -> None:
+    """Multi-worker runs (``resources.workers``, Ray Train): how many workers, how many times
+    the worker group was restarted from a checkpoint, and where each rank ran (a JSON list
+    of {rank, node_id, node_ip, node_host, pid, gpu_ids})."""
+    db.execute("ALTER TABLE runs ADD COLUMN workers INTEGER")
+    db.execute("ALTER TABLE runs ADD COLUMN restarts INTEGER")
+    db.execute("ALTER TABLE runs ADD COLUMN placement JSON")
+
+
 def applied(db: duckdb.DuckDBPyConnection) -> list[str]:
     exists = db.execute(
         "SELECT count(*) FROM information_schema.tables "

@@ -53,6 +53,7 @@ class RunContextBridge(TrainerCallback):
             examples = (
                 (state.global_step - self.start_step)
                 * args.train_batch_size
+                * self.ctx.group.world_size  # train_batch_size is each worker's share
                 * args.gradient_accumulation_steps
             )
             if runtime > 0:
@@ -64,6 +65,21 @@ class RunContextBridge(TrainerCallback):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+class RestartCheckpoints(TrainerCallback):
+    """A multi-worker run that can restart: each saved Trainer checkpoint goes to the run's
+    restart machinery (``ctx.save_checkpoint``; every rank calls it, rank 0 hands the dir)."""
+
+    def __init__(self, ctx: Any):
+        self.ctx = ctx
+
+    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        from pathlib import Path
+
+        directory = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        main = self.ctx.group.is_main and directory.is_dir()
+        self.ctx.save_checkpoint(directory if main else None, state.global_step)
 
 
 class ContinuedTrial(TrainerCallback):

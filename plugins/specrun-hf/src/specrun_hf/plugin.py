@@ -87,6 +87,7 @@ def register_components(register: Any) -> None:
             "specrun_hf.trainer:HFSeq2SeqTrainer",
             seeds=TORCH,
             trains=SEQ2SEQ_KINDS,
+            distributed=True,
         )
     )
     # bleu, chrf, rouge and loss come from specrun-textmetrics (no torch needed to score).

@@ -169,7 +169,12 @@ class HFSeq2SeqTrainer:
     # -- component protocol -------------------------------------------------------------------
     def fit(self, ctx: Any, bundle: Seq2SeqBundle, dataset: Any) -> Seq2SeqBundle:
         from . import pbt_state
-        from .callbacks import ContinuedTrial, MetricEarlyStopping, RunContextBridge
+        from .callbacks import (
+            ContinuedTrial,
+            MetricEarlyStopping,
+            RestartCheckpoints,
+            RunContextBridge,
+        )
         from .training_setup import (
             check_tokenizer_matches,
             checkpoint_dir,
@@ -204,19 +209,26 @@ class HFSeq2SeqTrainer:
             where = "sweep.scheduler: pbt: the checkpoint to continue from"
             check_tokenizer_matches(resume_from, bundle.tokenizer, where)
             ctx.log(f"continuing from a pbt checkpoint at step {ctx.step} (lr {p.lr:g})")
+        elif ctx.restart_checkpoint() is not None:  # a multi-worker run's restarted group
+            resume_from = str(ctx.restart_checkpoint())
+            where = "the restart checkpoint"
         else:
             resume_from = find_resume_checkpoint(p, out_dir)
             where = f"trainer.resume: {resume_from}"
             if resume_from:
                 check_tokenizer_matches(resume_from, bundle.tokenizer, where)
                 ctx.log(f"resuming from {resume_from}")
+        group = ctx.group
         args = training_arguments(
-            p, out_dir, ctx.seed, ctx.device, has_eval, ctx.log, continued=saved is not None
+            p, out_dir, ctx.seed, ctx.device, has_eval, ctx.log, continued=saved is not None,
+            world_size=group.world_size, save_for_restart=ctx.wants_checkpoints,
         )
         tokens = sum(len(f["input_ids"]) + len(f["labels"]) for f in train_data.features)
         callbacks: list[Any] = [RunContextBridge(ctx, tokens / max(1, len(train_data)))]
         if saved is not None:
             callbacks.append(ContinuedTrial())
+        if ctx.wants_checkpoints:
+            callbacks.append(RestartCheckpoints(ctx))
         if p.early_stopping is not None:
             callbacks.append(MetricEarlyStopping(p.early_stopping, ctx.log))
 
@@ -242,6 +254,7 @@ class HFSeq2SeqTrainer:
             f"training on {ctx.device} with {threads} thread(s): {len(train_data)} pairs, "
             f"{trainer.args.max_steps if p.max_steps else p.epochs} "
             f"{'steps' if p.max_steps else 'epochs'}, batch {p.batch_size}x{p.grad_accum}"
+            + (f" over {group.world_size} workers" if group.world_size > 1 else "")
         )
         try:
             trainer.train(resume_from_checkpoint=resume_from)

@@ -79,7 +79,10 @@ class HFSeq2SeqTrainerParams(Params):
     epochs: float = Field(3.0, gt=0, description="passes over the train split (max_steps wins)")
     max_steps: int | None = Field(None, gt=0, description="optimizer steps; overrides epochs")
     lr: float = Field(5e-4, gt=0)
-    batch_size: int = Field(32, gt=0)
+    batch_size: int = Field(
+        32, gt=0,
+        description="global batch per optimizer micro-step: split evenly over resources.workers",
+    )
     eval_batch_size: int = Field(64, gt=0)
     grad_accum: int = Field(1, ge=1, description="gradient accumulation steps")
     precision: Literal["fp32", "bf16", "fp16"] = Field(

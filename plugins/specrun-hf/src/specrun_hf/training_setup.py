@@ -101,9 +101,15 @@ def training_arguments(
     has_eval: bool,
     log: Any = None,
     continued: bool = False,
+    world_size: int = 1,
+    save_for_restart: bool = False,
 ) -> Any:
     """``continued``: the run goes on from a pbt checkpoint, whose step the run it was
-    copied from has evaluated already (no eval on start)."""
+    copied from has evaluated already (no eval on start).
+
+    ``world_size``: data-parallel workers; ``batch_size`` is global, each gets its share.
+    ``save_for_restart``: save a checkpoint at each eval (a multi-worker run that can
+    restart its workers continues from the last one)."""
     from transformers import TrainingArguments
 
     eval_strategy = ("steps" if p.eval_steps else "epoch") if has_eval else "no"
@@ -113,7 +119,7 @@ def training_arguments(
         )
     if p.save_steps:
         save_strategy, save_steps = "steps", p.save_steps
-    elif p.keep_best or p.checkpoint_dir:
+    elif p.keep_best or p.checkpoint_dir or save_for_restart:
         # Save when we evaluate, so that the best evaluated model is on disk.
         save_strategy = eval_strategy if eval_strategy != "no" else "epoch"
         save_steps = p.eval_steps or 500
@@ -125,9 +131,14 @@ def training_arguments(
             "save_steps to a multiple of eval_steps (or leave it out)"
         )
     best = p.keep_best
+    if p.batch_size % world_size:
+        raise UserError(
+            f"trainer.batch_size: {p.batch_size} is the global batch and must split evenly "
+            f"over the run's {world_size} workers (resources.workers)"
+        )
     return TrainingArguments(
         output_dir=str(output_dir),
-        per_device_train_batch_size=p.batch_size,
+        per_device_train_batch_size=p.batch_size // world_size,
         per_device_eval_batch_size=p.eval_batch_size,
         gradient_accumulation_steps=p.grad_accum,
         num_train_epochs=p.epochs,
