@@ -41,8 +41,8 @@ def worker_env(spec_data: Mapping[str, Any], environ: Mapping[str, str] | None =
         prefixes.update(component.worker_env_prefixes)
     env = {k: v for k, v in environ.items() if k.startswith(tuple(sorted(prefixes)))}
     for key in spec_kinds(spec_data):
-        component = components.get(key)
-        for name, value in (component.worker_env if component else {}).items():
+        used = components.get(key)
+        for name, value in (used.worker_env if used else {}).items():
             if name not in environ:
                 env.setdefault(name, value)
     return env
