@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from specrun import Component, hookimpl
+from specrun_torchkit import HF_WORKER_ENV, HF_WORKER_ENV_PREFIXES
 
 from .params_augment import (
     BackTranslationParams,
@@ -60,8 +61,11 @@ def register_components(register: Any) -> None:
     for section, kind, params, factory in COMPONENTS:
         uses_torch = section in ("model", "trainer") or kind in TORCH_KINDS
         seeds = ("torch",) if uses_torch else ()
+        env = {"worker_env": HF_WORKER_ENV} if uses_torch else {}
         register(Component(section, kind, params, f"{PKG}.{factory}", seeds=seeds,
-                           needs_trainer=kind in TRAINS.values(), trains=(TRAINS.get(kind) or ())))
+                           needs_trainer=kind in TRAINS.values(), trains=(TRAINS.get(kind) or ()),
+                           distributed=kind in TRAINS, worker_env_prefixes=HF_WORKER_ENV_PREFIXES,
+                           **env))
 
 
 @hookimpl
