@@ -30,10 +30,17 @@ def shard_order(n: int, seed: int, epoch: int, salt: int = 0) -> list[int]:
     rank (seeded by the run's seed, the epoch and ``salt``), dealt round-robin like torch's
     DistributedSampler (rank r gets positions r, r+W, ...); the tail that does not divide
     evenly is dropped so every rank takes the same number of steps."""
+    return shard(np.random.default_rng([seed, epoch, salt]).permutation(n).tolist())
+
+
+def shard(order: list[int]) -> list[int]:
+    """This rank's share of ``order`` (the same on every rank): positions r, r+W, ...,
+    the tail that does not divide evenly dropped; all of it on one process."""
     rank, size = world()
-    order = np.random.default_rng([seed, epoch, salt]).permutation(n)
-    usable = (n // size) * size
-    return order[:usable][rank::size].tolist()
+    if size == 1:
+        return list(order)
+    usable = (len(order) // size) * size
+    return list(order[:usable][rank::size])
 
 
 def broadcast_parameters(module: Any) -> None:

@@ -158,16 +158,26 @@ def train(
     return last
 
 
-def epoch_plan(n: int, batch_size: int, seed: int, salt: int = 0) -> tuple[int, int, Callable[[int], list[int]]]:
+def epoch_plan(
+    n: int, batch_size: int, seed: int
+) -> tuple[int, int, Callable[[int], list[int]]]:
     """(per-rank batch, steps per epoch, ``order(epoch)``) for ``n`` train rows and a
     *global* ``batch_size``: each of W ranks takes ``batch_size // W`` rows of its shard, so
-    rank batches together are the one-process batch (same permutation, dealt round-robin)."""
+    rank batches together are the one-process batch. Epoch e's order is the e-th
+    permutation drawn from ``default_rng(seed)`` (as the trainers always drew it), the same
+    on every rank, dealt round-robin (:func:`specrun_torchkit.distributed.shard`)."""
+    import numpy as np
+
     _, size = distributed.world()
     local = max(1, batch_size // size)
     per_rank = n // size if size > 1 else n
     steps_per_epoch = max(1, math.ceil(per_rank / local))
+    rng = np.random.default_rng(seed)
+    drawn: list[list[int]] = []
 
     def order(epoch: int) -> list[int]:
-        return distributed.shard_order(n, seed, epoch, salt)
+        while len(drawn) <= epoch:
+            drawn.append(rng.permutation(n).tolist())
+        return distributed.shard(drawn[epoch])
 
     return local, steps_per_epoch, order
