@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -41,6 +41,10 @@ class Component:
     # A trainer (or a model that trains itself) that can run data-parallel on several
     # workers (``resources.workers``) says so; see docs/PLUGINS.md for what it must do.
     distributed: bool = False
+    # The run's worker process environment (see specrun.worker_env): variables set there
+    # unless the user's environment sets them, and prefixes of the user's variables passed on.
+    worker_env: Mapping[str, str] = field(default_factory=dict)
+    worker_env_prefixes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.section not in SECTIONS:

@@ -304,3 +304,12 @@ class RunContext:
         from .seeding import python_random
 
         return python_random(self.seed, purpose)
+
+    def cpu_threads(self, requested: int | None = None) -> int:
+        """CPU threads a component should use (torch, BLAS, a tokenizer pool): ``requested``
+        when given, else the spec's ``resources.cpus`` (a worker's share; at least 1), never
+        more than this machine has. Ray packs runs by that share, so more threads only
+        contend with the runs beside this one."""
+        cpus = requested or (self.resources or {}).get("cpus") or 1
+        n = max(1, int(float(cpus)))
+        return min(n, os.cpu_count() or n)

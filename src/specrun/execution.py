@@ -372,7 +372,9 @@ def actor_options(spec_data: dict[str, Any]) -> dict[str, Any]:
         options["memory"] = int(res["memory"])
     if res.get("custom"):
         options["resources"] = dict(res["custom"])
-    env = {k: v for k, v in os.environ.items() if k.startswith(("SPECRUN_", "HF_", "TRANSFORMERS_", "YOLO_", "TF_"))}
+    from .worker_env import worker_env  # what the spec's components declare
+
+    env = worker_env(spec_data)
     # A worker's str hashes (set and dict iteration order of strings) must not change from
     # one process to the next: Ray starts the worker with this in its environment.
     env["PYTHONHASHSEED"] = os.environ.get("PYTHONHASHSEED") or "0"

@@ -126,3 +126,23 @@ def test_spec_errors_name_the_problem():
     assert (
         load_spec(spec, ["model.codes=64"]).data["model"]["codes"] == 64
     )  # m is a plain, sweepable value
+
+
+def test_two_workers_score_against_both_workers_negatives(tmp_path):
+    """Gathered in-batch negatives: with 2 gloo ranks (spawned here, no Ray) each context is
+    scored against 2 x batch responses, the logits are the one-process big batch's rows, and
+    the gradient flows back to the other rank's responses."""
+    import torch
+    from retrieval_dist_helpers import B, in_batch, rank_in_batch
+    from specrun_torchkit.testing import run_ranks
+
+    whole = in_batch()
+    ranks = run_ranks(rank_in_batch, tmp_path)
+    for r, out in enumerate(ranks):
+        assert out["logits"].shape == (B, 2 * B)  # 2x the negatives of one worker's batch
+        assert torch.allclose(out["logits"], whole["logits"][r * B : (r + 1) * B])
+        assert out["target"].tolist() == list(range(r * B, (r + 1) * B))
+        # the gathered backward sums every rank's loss: twice the mean loss's gradient
+        assert torch.allclose(out["grad"], 2 * whole["grad"][r * B : (r + 1) * B], atol=1e-6)
+    assert torch.isinf(ranks[1]["logits"][1, 1]) and ranks[1]["logits"][1, 1] < 0  # false negative
+    assert sum(o["loss"] for o in ranks) / 2 == pytest.approx(whole["loss"], rel=1e-6)

@@ -147,28 +147,30 @@ class CausalLMTrainer:
         )
 
     def fit(self, ctx: Any, bundle: CausalBundle, data: Dataset) -> CausalBundle:
-        import numpy as np
-
-        from .training_loop import padded_batches, train
+        from specrun_torchkit.loop import (
+            LoopSettings,
+            epoch_plan,
+            padded_batches,
+            total_steps,
+            train,
+        )
 
         torch = import_torch(ctx, self.p.threads)
         device = device_of(ctx)
         bundle.model.to(device)
         rows = self._rows(bundle, texts_of(data["train"], bundle.params.text, "train"))
         pad = bundle.tokenizer.pad_token_id
-        rng = np.random.default_rng(ctx.seed)
-        steps_per_epoch = (len(rows) + self.p.batch_size - 1) // self.p.batch_size
+        local, steps_per_epoch, order = epoch_plan(len(rows), self.p.batch_size, ctx.seed)
         ctx.step = 0
         before = self._perplexity(ctx, bundle, data, "eval")
         if before is not None:
             ctx.log_metrics({"perplexity": before, "perplexity_before": before}, split="eval")
 
         def epoch_batches(epoch: int) -> Any:
-            return padded_batches(
-                torch, rows, rng.permutation(len(rows)).tolist(), self.p.batch_size, pad
-            )
+            return padded_batches(torch, rows, order(epoch), local, pad)
 
-        def loss_of(model: Any, batch: dict[str, Any]) -> Any:
+        def loss_of(batch: dict[str, Any]) -> Any:
+            model = bundle.model
             ids, mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
             labels = ids.masked_fill(mask == 0, -100)  # padding is not a token to predict
             return model(input_ids=ids, attention_mask=mask, labels=labels).loss
@@ -179,18 +181,9 @@ class CausalLMTrainer:
                 ctx.log_metrics({"perplexity": ppl}, split="eval")
                 ctx.report({"eval/perplexity": ppl})
 
-        train(
-            ctx,
-            torch,
-            bundle.model,
-            self.p,
-            device,
-            steps_per_epoch,
-            epoch_batches,
-            loss_of,
-            evaluate,
-            "training causal LM",
-        )
+        steps = total_steps(self.p.epochs, steps_per_epoch, self.p.max_steps)
+        train(ctx, torch, bundle.model, LoopSettings.of(self.p), device, steps, steps_per_epoch,
+              epoch_batches, loss_of, evaluate, "training causal LM")
         return bundle
 
     def predict(self, ctx: Any, bundle: CausalBundle, data: Dataset, split: str) -> Predictions:

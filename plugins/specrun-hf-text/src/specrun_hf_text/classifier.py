@@ -141,8 +141,7 @@ class ClassifierTrainer:
 
     def _logits(self, ctx: Any, bundle: ClassifierBundle, texts: list[str]) -> Any:
         import numpy as np
-
-        from .training_loop import padded_batches
+        from specrun_torchkit.loop import padded_batches
 
         torch = import_torch(ctx, self.p.threads)
         device = device_of(ctx)
@@ -183,8 +182,13 @@ class ClassifierTrainer:
 
     def fit(self, ctx: Any, bundle: ClassifierBundle, data: Dataset) -> ClassifierBundle:
         import numpy as np
-
-        from .training_loop import padded_batches, train
+        from specrun_torchkit.loop import (
+            LoopSettings,
+            epoch_plan,
+            padded_batches,
+            total_steps,
+            train,
+        )
 
         torch = import_torch(ctx, self.p.threads)
         device = device_of(ctx)
@@ -199,17 +203,15 @@ class ClassifierTrainer:
                 counts.sum() / (len(counts) * np.maximum(counts, 1)), device=device
             )
         loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
-        rng = np.random.default_rng(ctx.seed)
-        steps_per_epoch = (len(rows) + self.p.batch_size - 1) // self.p.batch_size
+        local, steps_per_epoch, order = epoch_plan(len(rows), self.p.batch_size, ctx.seed)
 
         def epoch_batches(epoch: int) -> Any:
-            order = rng.permutation(len(rows)).tolist()
             return padded_batches(
-                torch, rows, order, self.p.batch_size, bundle.tokenizer.pad_token_id, {"labels": y}
+                torch, rows, order(epoch), local, bundle.tokenizer.pad_token_id, {"labels": y}
             )
 
-        def loss_of(model: Any, batch: dict[str, Any]) -> Any:
-            logits = model(
+        def loss_of(batch: dict[str, Any]) -> Any:
+            logits = bundle.model(
                 input_ids=batch["input_ids"].to(device),
                 attention_mask=batch["attention_mask"].to(device),
             ).logits
@@ -221,18 +223,9 @@ class ClassifierTrainer:
 
         ctx.step = 0
         evaluate()  # the untrained model: the "before" of every eval metric
-        train(
-            ctx,
-            torch,
-            bundle.model,
-            self.p,
-            device,
-            steps_per_epoch,
-            epoch_batches,
-            loss_of,
-            evaluate,
-            "training classifier",
-        )
+        steps = total_steps(self.p.epochs, steps_per_epoch, self.p.max_steps)
+        train(ctx, torch, bundle.model, LoopSettings.of(self.p), device, steps, steps_per_epoch,
+              epoch_batches, loss_of, evaluate, "training classifier")
         return bundle
 
     def predict(self, ctx: Any, bundle: ClassifierBundle, data: Dataset, split: str) -> Predictions:

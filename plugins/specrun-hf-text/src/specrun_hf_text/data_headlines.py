@@ -8,8 +8,7 @@ from typing import Any
 
 from specrun import DataError, Dataset
 from specrun.builtins.splits import split_frame
-
-from .korean_text import particle
+from specrun_textkit.korean import particle
 
 # Topic -> (nouns, predicates). Seven topics, as in Korean news-topic benchmarks.
 TOPICS: dict[str, tuple[list[str], list[str]]] = {

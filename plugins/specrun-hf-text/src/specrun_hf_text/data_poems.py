@@ -8,8 +8,7 @@ from typing import Any
 
 from specrun import Dataset
 from specrun.builtins.splits import split_frame
-
-from .korean_text import particle
+from specrun_textkit.korean import particle
 
 KO_NOUNS = "달 별 바람 꽃 강 산 바다 하늘 구름 비 눈 나무 새 밤 새벽 노을 그대 마음 길 봄".split()
 KO_ADJS = "고요한 푸른 붉은 차가운 따뜻한 외로운 하얀 깊은 먼 작은 오래된 눈부신".split()

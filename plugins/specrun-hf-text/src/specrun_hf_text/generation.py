@@ -40,7 +40,7 @@ def perplexity(
     torch: Any, model: Any, rows: list[list[int]], pad_id: int, batch_size: int, device: str
 ) -> float:
     """exp(mean negative log-likelihood per predicted token) over all ``rows``."""
-    from .training_loop import padded_batches
+    from specrun_torchkit.loop import padded_batches
 
     nll, count = 0.0, 0
     model.eval()

@@ -47,7 +47,9 @@ class _LoopParams(Params):
     epochs: int = Field(3, gt=0)
     max_steps: int | None = Field(None, gt=0, description="stop after this many steps")
     lr: float = Field(5e-4, gt=0)
-    batch_size: int = Field(32, gt=0)
+    batch_size: int = Field(
+        32, gt=0, description="global batch: each of N workers takes batch_size / N rows"
+    )
     weight_decay: float = Field(0.01, ge=0)
     warmup_ratio: float = Field(0.1, ge=0, lt=1)
     grad_clip: float = Field(1.0, ge=0, description="max gradient norm (0: off)")
@@ -95,7 +97,9 @@ class CausalLMTrainerParams(_LoopParams):
     """Fine-tunes a causal LM; perplexity before/after, generations as samples."""
 
     lr: float = Field(1e-3, gt=0)
-    batch_size: int = Field(16, gt=0)
+    batch_size: int = Field(
+        16, gt=0, description="global batch: each of N workers takes batch_size / N rows"
+    )
     decoding: DecodingParams = Field(default_factory=DecodingParams)
     prompts: int = Field(16, ge=0, description="eval texts to generate from")
     prompt_words: int = Field(2, ge=0, description="words of each eval text given as prompt")

@@ -39,17 +39,6 @@ _FINALS = [
     "p",
     "t",
 ]
-_HANGUL_FONT_HINTS = (
-    "nanum",
-    "notosanscjk",
-    "notoserifcjk",
-    "noto sans cjk",
-    "malgun",
-    "applegothic",
-    "unbatang",
-    "baekmuk",
-    "source han",
-)
 
 
 def romanize(text: str) -> str:
@@ -69,15 +58,16 @@ def romanize(text: str) -> str:
 def hangul_font() -> str | None:
     """The family name of an installed font with Hangul, registered with matplotlib."""
     from matplotlib import font_manager
+    from specrun_textkit.fonts import hangul_font_or_none
 
-    for path in sorted(font_manager.findSystemFonts()):
-        if any(h in Path(path).name.lower().replace("-", "") for h in _HANGUL_FONT_HINTS):
-            try:
-                font_manager.fontManager.addfont(path)
-                return font_manager.FontProperties(fname=path).get_name()
-            except (OSError, RuntimeError, ValueError):
-                continue
-    return None
+    path = hangul_font_or_none()
+    if path is None:
+        return None
+    try:
+        font_manager.fontManager.addfont(str(path))
+        return str(font_manager.FontProperties(fname=str(path)).get_name())
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
 def confusion_png(matrix: Any, classes: list[str], path: Path, title: str) -> None:

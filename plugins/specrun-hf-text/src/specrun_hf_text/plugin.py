@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from specrun import Component, hookimpl
+from specrun_torchkit import HF_WORKER_ENV, HF_WORKER_ENV_PREFIXES
 
 from .params_augment import (
     BackTranslationParams,
@@ -61,8 +62,11 @@ def register_components(register: Any) -> None:
     for section, kind, params, factory in COMPONENTS:
         uses_torch = section in ("model", "trainer") or kind in TORCH_KINDS
         seeds = ("torch",) if uses_torch else ()
+        env = {"worker_env": HF_WORKER_ENV} if uses_torch else {}
         register(Component(section, kind, params, f"{PKG}.{factory}", seeds=seeds,
-                           needs_trainer=kind in TRAINS.values(), trains=(TRAINS[kind],) if kind in TRAINS else ()))
+                           needs_trainer=kind in TRAINS.values(), trains=(TRAINS[kind],) if kind in TRAINS else (),
+                           distributed=kind in TRAINS, worker_env_prefixes=HF_WORKER_ENV_PREFIXES,
+                           **env))
 
 
 @hookimpl

@@ -1,30 +1,14 @@
-"""Korean particles chosen by the final consonant (받침) of the word they attach to.
-
-Hangul syllables U+AC00..U+D7A3 are composed as (initial * 21 + medial) * 28 + final;
-final == 0 means the syllable ends in a vowel.
-"""
+"""Korean particles by grammatical role (the shared rules: ``specrun_textkit.korean``)."""
 
 from __future__ import annotations
 
-HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
+from functools import partial
 
-# particle -> (after a consonant, after a vowel)
-PARTICLES = {
-    "topic": ("은", "는"),
-    "subject": ("이", "가"),
-    "object": ("을", "를"),
-    "and": ("과", "와"),
-}
+from specrun_textkit.korean import PARTICLES
+from specrun_textkit.korean import has_final_consonant as _has_final
 
-
-def has_final_consonant(word: str) -> bool:
-    """True when the last syllable of ``word`` has a 받침 (학생 -> True, 사과 -> False)."""
-    if not word:
-        raise ValueError("empty word")
-    code = ord(word[-1])
-    if not HANGUL_FIRST <= code <= HANGUL_LAST:
-        raise ValueError(f"{word!r} does not end in a Hangul syllable")
-    return (code - HANGUL_FIRST) % 28 != 0
+# Strict here: the generated grammar's words all end in Hangul, anything else is a bug.
+has_final_consonant = partial(_has_final, strict=True)
 
 
 def with_particle(word: str, role: str) -> str:

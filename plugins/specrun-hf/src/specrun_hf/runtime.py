@@ -8,6 +8,7 @@ loaded 2-core machine: 6 s vs 0.5 s per step), so waiting threads sleep instead.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -35,12 +36,10 @@ def quiet_frameworks() -> None:
     warnings.filterwarnings("ignore", module="torch.utils.data")
 
 
-def set_threads(ctx: object, requested: int | None = None) -> int:
-    """torch CPU threads: ``requested``, else the spec's resources.cpus (at least 1)."""
+def set_threads(ctx: Any, requested: int | None = None) -> int:
+    """torch CPU threads by the run context's rule (``ctx.cpu_threads``)."""
     import torch
 
-    cpus = (getattr(ctx, "resources", None) or {}).get("cpus", 1)
-    n = max(1, int(requested or cpus or 1))
-    n = min(n, os.cpu_count() or n)
+    n = int(ctx.cpu_threads(requested))
     torch.set_num_threads(n)
     return n

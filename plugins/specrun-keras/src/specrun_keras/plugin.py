@@ -65,6 +65,7 @@ def register_components(register):
             KerasResNetParams,
             "specrun_keras.resnet:KerasResNet",
             seeds=SEEDS,
+            worker_env_prefixes=("TF_",),  # the user's TensorFlow settings reach the worker
         )
     )
     register(
@@ -74,6 +75,7 @@ def register_components(register):
             KerasSeq2SeqParams,
             "specrun_keras.seq2seq:KerasSeq2Seq",
             seeds=SEEDS,
+            worker_env_prefixes=("TF_",),  # the user's TensorFlow settings reach the worker
         )
     )
 

@@ -13,35 +13,13 @@ from typing import Any
 
 from specrun import Dataset
 from specrun.builtins.splits import split_frame
+from specrun_textkit.korean import attach_particle
 
 from .dialogue_templates import EN_INTENTS, EN_OPENERS, KO_INTENTS, KO_OPENERS
 from .params import GeneratedDialogueParams
 
 PLACEHOLDER = re.compile(r"\{(\w+)(?:@(\d))?(?::(\w+))?\}")
-# particle after a final consonant -> after a vowel
-JOSA = {"은": "는", "이": "가", "을": "를", "과": "와", "으로": "로", "이라면": "라면"}
-HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
 PAIRED = 0.85  # share of pairs whose response form follows from the context form
-RIEUL = 8  # index of ㄹ among final consonants: ㄹ takes 로, not 으로
-
-
-def _final_consonant(word: str) -> int:
-    """0 when the word ends in a vowel (or is not Hangul), else the final consonant index."""
-    last = word.rstrip()[-1:]
-    if not last or not HANGUL_FIRST <= ord(last) <= HANGUL_LAST:
-        return 0
-    return (ord(last) - HANGUL_FIRST) % 28
-
-
-def attach_particle(word: str, particle: str) -> str:
-    """The word with the particle form its last syllable takes:
-    서울+은 -> 서울은, 제주+은 -> 제주는, 부산+이 -> 부산이, 지하철+으로 -> 지하철로."""
-    if particle not in JOSA:
-        return word + particle
-    final = _final_consonant(word)
-    if particle == "으로" and final == RIEUL:
-        return word + "로"
-    return word + (particle if final else JOSA[particle])
 
 
 def fill(template: str, values: dict[str, str]) -> str:

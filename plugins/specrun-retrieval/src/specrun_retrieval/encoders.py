@@ -11,14 +11,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from .tokenizer import offline
-
 
 def make_backbone(
     checkpoint: str | None, config: dict[str, Any] | None, tokenizer: Any
 ) -> nn.Module:
     """An ``AutoModel`` from a checkpoint, or from a config sized to the tokenizer."""
-    offline()
     from transformers import AutoConfig, AutoModel
 
     if checkpoint is not None:
@@ -27,7 +24,7 @@ def make_backbone(
         from .params import checkpoint_path
 
         try:
-            return AutoModel.from_pretrained(checkpoint_path(checkpoint))
+            return AutoModel.from_pretrained(checkpoint_path(checkpoint), local_files_only=True)
         except (OSError, ValueError) as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise UserError(
@@ -42,7 +39,6 @@ def make_backbone(
 
 def backbone_from_config_dir(path: Any) -> nn.Module:
     """The same architecture as a saved backbone (weights are loaded afterwards)."""
-    offline()
     from transformers import AutoConfig, AutoModel
 
     return AutoModel.from_config(AutoConfig.from_pretrained(str(path)))

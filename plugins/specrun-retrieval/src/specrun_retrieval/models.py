@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 from specrun import DataError, Dataset
+from specrun_torchkit import distributed
 
 from . import encoders
 from .params import BiEncoderParams, CrossEncoderParams, PolyEncoderParams, RetrieveAndRerankParams
@@ -63,13 +64,36 @@ def release_gpu_memory() -> None:
     torch.cuda.empty_cache()
 
 
-def _false_negatives(responses: Sequence[str]) -> torch.Tensor:
-    """(B, B) True where two different rows of a batch have the same response text: such a
-    pair is not a negative, and counting it as one would teach the model noise."""
-    ids = {t: i for i, t in enumerate(dict.fromkeys(responses))}
-    codes = torch.tensor([ids[t] for t in responses])
-    same = codes[:, None] == codes[None, :]
-    return same & ~torch.eye(len(responses), dtype=torch.bool)
+def _false_negatives(responses: Sequence[str], everyone: Sequence[str] | None = None,
+                     offset: int = 0) -> torch.Tensor:
+    """(B, B') True where a row's response text is another column's (B' = the gathered
+    batch of every worker; row i is column offset + i): such a pair is not a negative, and
+    counting it as one would teach the model noise."""
+    everyone = responses if everyone is None else everyone
+    ids = {t: i for i, t in enumerate(dict.fromkeys(everyone))}
+    rows = torch.tensor([ids[t] for t in responses])
+    cols = torch.tensor([ids[t] for t in everyone])
+    same = rows[:, None] == cols[None, :]
+    own = torch.zeros_like(same)
+    own[torch.arange(len(responses)), offset + torch.arange(len(responses))] = True
+    return same & ~own
+
+
+def in_batch_logits(
+    score: Any, ctx: torch.Tensor, cand: torch.Tensor, responses: Sequence[str], scale: float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Logits of this worker's contexts against every worker's responses, the targets and
+    the false-negative mask. With N workers the candidates are gathered (gradients flow
+    back to each worker's own), so each context sees N x batch - 1 negatives; on one worker
+    this is the plain in-batch loss."""
+    rank, _ = distributed.world()
+    everyone = distributed.gather_objects(list(responses))
+    gathered = distributed.gather_with_grad(cand)
+    offset = rank * len(responses)
+    mask = _false_negatives(responses, everyone, offset).to(cand.device)
+    target = torch.arange(len(responses), device=cand.device) + offset
+    logits = (scale * score(ctx, gathered)).masked_fill(mask, float("-inf"))
+    return logits, target, mask
 
 
 class TwoTowerModel(_Texts):
@@ -139,14 +163,13 @@ class TwoTowerModel(_Texts):
         self.net.train()
         ctx = self.net.encode_contexts(self.batch(contexts, self.params.max_context_length))
         cand = self.net.encode_candidates(self.batch(responses, self.params.max_response_length))
-        mask = _false_negatives(responses).to(cand.device)
-        target = torch.arange(len(responses), device=cand.device)
         scale = self.params.scale
-        logits = (scale * self.net.score(ctx, cand)).masked_fill(mask, float("-inf"))
+        logits, target, mask = in_batch_logits(self.net.score, ctx, cand, responses, scale)
         loss = torch.nn.functional.cross_entropy(logits, target)
         weight = getattr(self.params, "first_stage_weight", 0.0)
         if weight:
-            first = (scale * (self.net.first_stage_query(ctx) @ cand.T)).masked_fill(
+            gathered = distributed.gather_with_grad(cand)
+            first = (scale * (self.net.first_stage_query(ctx) @ gathered.T)).masked_fill(
                 mask, float("-inf")
             )
             loss = loss + weight * torch.nn.functional.cross_entropy(first, target)

@@ -183,7 +183,13 @@ class RetrievalTrainerParams(Params):
 
     epochs: int = Field(3, ge=0, le=10_000, description="0: evaluate the untrained model only")
     max_steps: int | None = Field(None, gt=0, description="stop after this many steps per model")
-    batch_size: int = Field(32, ge=2, le=65_536)
+    batch_size: int = Field(
+        32,
+        ge=2,
+        le=65_536,
+        description="global batch (in-batch negatives): each of N workers takes batch_size / N "
+        "pairs and scores them against all batch_size responses",
+    )
     lr: float = Field(5e-4, gt=0)
     weight_decay: float = Field(0.01, ge=0)
     warmup: float = Field(0.1, ge=0, lt=1, description="share of steps with a rising lr")

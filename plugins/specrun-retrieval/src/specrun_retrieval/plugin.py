@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from specrun import Component, hookimpl
+from specrun_torchkit import HF_WORKER_ENV, HF_WORKER_ENV_PREFIXES
 
 from .kinds import MODEL_KINDS
 from .params import (
@@ -24,6 +25,8 @@ from .params import (
 
 # The models and the trainer draw random numbers from torch: core seeds it before each builds.
 TORCH = ("torch",)
+# The torch plugins' one worker environment (offline hub, quiet, passive OpenMP threads).
+HF = {"worker_env": HF_WORKER_ENV, "worker_env_prefixes": HF_WORKER_ENV_PREFIXES}
 
 
 @hookimpl
@@ -38,7 +41,7 @@ def register_components(register: Any) -> None:
         ("bi_encoder", BiEncoderParams, "BiEncoderKind"),
         ("poly_encoder", PolyEncoderParams, "PolyEncoderKind"),
     ):
-        register(Component("model", kind, params, f"{pkg}.models:{factory}", seeds=TORCH,
+        register(Component("model", kind, params, f"{pkg}.models:{factory}", seeds=TORCH, **HF,
                            needs_trainer=True))
     register(
         Component(
@@ -46,7 +49,7 @@ def register_components(register: Any) -> None:
             "cross_encoder",
             CrossEncoderParams,
             f"{pkg}.models:CrossEncoderKind",
-            seeds=TORCH,
+            seeds=TORCH, **HF,
             needs_trainer=True,
         )
     )
@@ -56,7 +59,7 @@ def register_components(register: Any) -> None:
             "retrieve_and_rerank",
             RetrieveAndRerankParams,
             f"{pkg}.models:RetrieveAndRerankKind",
-            seeds=TORCH,
+            seeds=TORCH, **HF,
             needs_trainer=True,
         )
     )
@@ -66,8 +69,9 @@ def register_components(register: Any) -> None:
             "retrieval_trainer",
             RetrievalTrainerParams,
             f"{pkg}.trainer:RetrievalTrainer",
-            seeds=TORCH,
+            seeds=TORCH, **HF,
             trains=MODEL_KINDS,
+            distributed=True,
         )
     )
     register(

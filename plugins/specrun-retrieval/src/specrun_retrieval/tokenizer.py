@@ -2,24 +2,18 @@
 
 Trained tokenizers normalize with NFKC, not BERT's NFD + accent stripping: NFD splits a
 Hangul syllable into jamo and would make Korean text three times longer.
+Checkpoints load with ``local_files_only``: the torch plugins' one offline policy
+(``specrun_torchkit.env``; the worker's HF_HUB_OFFLINE is declared on the components).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import Any
 
 from specrun import UserError
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-
-
-def offline() -> None:
-    """No model hub: a checkpoint must be a local directory or already in the HF cache."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool = True) -> Any:
@@ -59,13 +53,12 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, lowercase: bool = Tru
 
 
 def load_pretrained(checkpoint: str) -> Any:
-    offline()
     from transformers import AutoTokenizer
 
     from .params import checkpoint_path
 
     try:
-        tok = AutoTokenizer.from_pretrained(checkpoint_path(checkpoint))
+        tok = AutoTokenizer.from_pretrained(checkpoint_path(checkpoint), local_files_only=True)
     except (OSError, ValueError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise UserError(

@@ -5,12 +5,15 @@ candidate pool embedded once and indexed at the end."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
 import torch
 from specrun import DataError, Dataset, Predictions
+from specrun_torchkit import distributed, loop
+from specrun_torchkit.loop import LoopSettings
 
 from . import evaluation
 from .artifacts import save_model
@@ -40,7 +43,7 @@ class RetrievalTrainer:
     # -- training -------------------------------------------------------------------------
     def fit(self, ctx: Any, model: Any, data: Dataset) -> Any:
         p = self.params
-        torch.set_num_threads(p.threads or max(1, int(float(ctx.resources.get("cpus", 1)))))
+        torch.set_num_threads(ctx.cpu_threads(p.threads))
         for split in ("eval", "test"):  # fail on too-small splits before spending time training
             if split in data and len(data[split]):
                 self._sets(ctx, model, data, split)
@@ -92,64 +95,56 @@ class RetrievalTrainer:
         last: bool = False,
     ) -> None:
         p = self.params
-        batch = min(p.batch_size, len(contexts))
-        per_epoch = len(contexts) // batch  # drop the last partial batch: fewer negatives there
+        rank, world = distributed.world()
+        batch = min(p.batch_size, len(contexts))  # global: each of W workers takes batch / W
+        local = max(1, batch // world)
+        per_epoch = len(contexts) // (local * world)  # drop the last partial batch
         reranker = name == "reranker"
         epochs = p.reranker_epochs if reranker and p.reranker_epochs is not None else p.epochs
         lr = p.reranker_lr if reranker and p.reranker_lr is not None else p.lr
         total = per_epoch * epochs if p.max_steps is None else min(p.max_steps, per_epoch * epochs)
         if total == 0:
             return
-        optimizer = torch.optim.AdamW(stage.net.parameters(), lr=lr, weight_decay=p.weight_decay)
-        warmup = int(total * p.warmup)
-        schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimizer,
-            lambda s: (
-                (s + 1) / max(1, warmup)
-                if s < warmup
-                else max(0.0, (total - s) / max(1, total - warmup))
-            ),
-        )
-        rng = np.random.default_rng(ctx.seed + len(name))
-        eval_every = p.eval_every or per_epoch
-        step = 0
+        rng = np.random.default_rng([ctx.seed + len(name), rank])
 
         def sample(near_misses: list[str]) -> list[str]:
             """A fresh draw of the re-ranker's negatives from a context's near misses."""
             k = min(round(p.hard_negative_share * stage.params.negatives), len(near_misses))
             return [near_misses[j] for j in rng.choice(len(near_misses), k, replace=False)]
 
-        with stage.on(ctx.device), ctx.progress(total, f"training {name} ({stage.kind})") as bar:
-            while step < total:
-                order = rng.permutation(len(contexts))
-                for start in range(0, per_epoch * batch, batch):
-                    idx = order[start : start + batch].tolist()
-                    batch_ctx = [contexts[i] for i in idx]
-                    batch_resp = [responses[i] for i in idx]
-                    if hard is None:
-                        loss = stage.loss(batch_ctx, batch_resp)
-                    else:
-                        loss = stage.loss(batch_ctx, batch_resp, [sample(hard[i]) for i in idx])
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    torch.nn.utils.clip_grad_norm_(stage.net.parameters(), p.grad_clip)
-                    optimizer.step()
-                    schedule.step()
-                    step += 1
-                    ctx.step += 1
-                    bar.update()
-                    if step % 10 == 0 or step == total:
-                        ctx.log_metrics(
-                            {f"{name}_loss": loss.item(), f"{name}_lr": schedule.get_last_lr()[0]}
-                        )
-                    # the last stage's last step is evaluated by fit, once the pool is indexed
-                    due = step % eval_every == 0 or step == total
-                    if data is not None and due and not (last and step == total):
-                        ctx.evaluate(self.predict(ctx, model, data, "eval"))
-                    if step >= total:
-                        break
-            # AdamW's moments sit beside the weights: drop them before the weights leave the GPU
-            optimizer.state.clear()
+        def epoch_batches(epoch: int) -> Iterator[list[int]]:
+            order = distributed.shard_order(len(contexts), ctx.seed, epoch, salt=len(name))
+            for start in range(0, per_epoch * local, local):
+                yield order[start : start + local]
+
+        def loss_of(idx: list[int]) -> Any:
+            batch_ctx = [contexts[i] for i in idx]
+            batch_resp = [responses[i] for i in idx]
+            if hard is None:
+                return stage.loss(batch_ctx, batch_resp)
+            return stage.loss(batch_ctx, batch_resp, [sample(hard[i]) for i in idx])
+
+        def evaluate() -> None:
+            assert data is not None
+            ctx.evaluate(self.predict(ctx, model, data, "eval"))
+
+        settings = LoopSettings(
+            lr=lr,
+            weight_decay=p.weight_decay,
+            warmup_ratio=p.warmup,
+            grad_clip=p.grad_clip,
+            eval_every=p.eval_every or per_epoch,
+            log_every=10,
+            loss_name=f"{name}_loss",
+            lr_name=f"{name}_lr",
+        )
+        with stage.on(ctx.device):
+            loop.train(
+                ctx, torch, stage.net, settings, ctx.device, total, per_epoch, epoch_batches,
+                loss_of, evaluate if data is not None else None, f"training {name} ({stage.kind})",
+                # the last stage's last step is evaluated by fit, once the pool is indexed
+                evaluate_last=not last,
+            )
 
     def _mine_hard_negatives(
         self, ctx: Any, retriever: TwoTowerModel, contexts: list[str], responses: list[str]

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .fonts import find_hangul_font
+from specrun_textkit.fonts import find_hangul_font
 
 
 def render_wordcloud(

@@ -43,7 +43,7 @@ def _torch_threads(ctx: Any, device: str):
 
     before = torch.get_num_threads()
     if device == "cpu":
-        torch.set_num_threads(max(1, int(float((ctx.resources or {}).get("cpus", 1) or 1))))
+        torch.set_num_threads(ctx.cpu_threads())
     try:
         yield
     finally:

@@ -1,10 +1,10 @@
-"""Finding a font that really has Hangul glyphs, for word clouds.
+"""Finding a font that really has Hangul glyphs (word clouds, plots, YOLO's labels).
 
 A font without Hangul draws every syllable as the same empty box, silently. So a font is
 accepted only after its character map is checked for Hangul syllables, whichever way it
 was found: the spec's ``font_path``, ``SPECRUN_HANGUL_FONT``, the usual install places of
 Nanum/Noto/Apple/Malgun fonts, fontconfig (``fc-list :lang=ko``), then every system font
-matplotlib knows.
+matplotlib knows. Needs matplotlib (and its fontTools) from the plugin that calls it.
 """
 
 from __future__ import annotations
@@ -64,6 +64,14 @@ def _matplotlib_candidates() -> list[str]:
     from matplotlib import font_manager
 
     return sorted(font_manager.findSystemFonts())
+
+
+def hangul_font_or_none() -> Path | None:
+    """The font :func:`find_hangul_font` finds, or None when the machine has none."""
+    try:
+        return find_hangul_font()
+    except UserError:
+        return None
 
 
 @functools.lru_cache(maxsize=8)
