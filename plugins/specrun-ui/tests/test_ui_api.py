@@ -4,6 +4,7 @@ the same filters, sorts and refusals as the CLI, curves downsampled in DuckDB, d
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import json
 import subprocess
@@ -183,9 +184,10 @@ def test_help_imports_no_web_stack():
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
-def test_sentence_outputs_get_bleu_and_chrf_per_example(tmp_path):
+def test_sentence_outputs_get_bleu_chrf_and_rouge_per_example(tmp_path):
     """Translations (samples written as the engine writes them): sentence BLEU and chrF per
-    example equal sacrebleu's own, and the example where run B got worse comes first."""
+    example equal sacrebleu's own, ROUGE-L F1 the hand-worked value, and the example where
+    run B got worse comes first."""
     sacrebleu = pytest.importorskip("sacrebleu")
     from specrun.store.connection import release_writes
     from specrun.store.writer import StoreWriter
@@ -210,11 +212,17 @@ def test_sentence_outputs_get_bleu_and_chrf_per_example(tmp_path):
     release_writes()
     client = TestClient(build_app(str(path)))
     got = client.get("/api/samples", params={"runs": ",".join(outputs), "sort": "delta"}).json()
-    assert got["scores"] == ["exact", "bleu", "chrf"] and got["primary"] == "chrf"
+    rouge = importlib.util.find_spec("rouge_score") is not None
+    assert got["scores"] == ["exact", "bleu", "chrf", *(["rougeL"] if rouge else [])]
+    assert got["primary"] == "chrf"
     chrf = sacrebleu.metrics.CHRF()
     for row in got["rows"]:
         for run_id, out in row["outputs"].items():
             want = chrf.sentence_score(out, [row["reference"]]).score
             assert row["scores"][run_id]["chrf"] == pytest.approx(want, abs=1e-3)
     assert got["rows"][0]["input"] == "source 1" and got["rows"][0]["delta"] < 0  # "dog park"
+    if rouge:  # ROUGE-L F1 from the longest common word subsequence, worked by hand
+        worse = got["rows"][0]["scores"]
+        assert worse["nmtb00000002"]["rougeL"] == 0.5  # "dog park": P 2/2, R 2/6
+        assert worse["nmta00000001"]["rougeL"] == 0.833  # 5 of 6 words each way
     assert got["rows"][-1]["input"] == "source 2" and got["rows"][-1]["delta"] > 0

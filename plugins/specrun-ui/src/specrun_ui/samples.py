@@ -1,9 +1,11 @@
 """The same examples across runs, aligned on the input as `specrun samples` aligns them,
-with a score per example and run: exact match always (a classifier's correct label), and
-sentence BLEU and chrF when sacrebleu is installed and the references are sentences."""
+with a score per example and run: exact match always (a classifier's correct label),
+sentence BLEU and chrF when sacrebleu is installed and the references are sentences, and
+ROUGE-L F1 (0-1, as the rouge metric reports it) when rouge-score is installed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +26,26 @@ def _sentence_scorers() -> dict[str, Any]:
         "bleu": lambda out, ref: bleu.sentence_score(out, [ref]).score,
         "chrf": lambda out, ref: chrf.sentence_score(out, [ref]).score,
     }
+
+
+# Runs of letters or digits in any script: rouge-score's own tokenizer keeps only [a-z0-9],
+# so a Korean summary would score 0 against any reference (textmetrics' rouge does the same).
+_WORD = re.compile(r"[^\W_]+")
+
+
+class _Words:
+    @staticmethod
+    def tokenize(text: str) -> list[str]:
+        return _WORD.findall(text.lower())
+
+
+def _rouge_scorer() -> dict[str, Any]:
+    try:
+        from rouge_score import rouge_scorer
+    except ImportError:
+        return {}
+    scorer = rouge_scorer.RougeScorer(["rougeL"], tokenizer=_Words())
+    return {"rougeL": lambda out, ref: scorer.score(ref, out)["rougeL"].fmeasure}
 
 
 def samples_page(
@@ -62,6 +84,7 @@ def samples_page(
     scorers = {same: lambda out, ref: float(out.strip() == ref.strip())}
     if sentences:
         scorers.update(_sentence_scorers())
+        scorers.update(_rouge_scorer())
     for row in by_input.values():
         ref = row["reference"]
         for run_id, out in row["outputs"].items():

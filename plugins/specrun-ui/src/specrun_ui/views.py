@@ -35,22 +35,21 @@ def runs_page(store: Store, query: dict[str, Any]) -> dict[str, Any]:
     limit = max(1, min(int(query.get("limit") or 50), 500))
     offset = max(0, int(query.get("offset") or 0))
     frame = store.runs(**filters, where=where, sort=sort, last=limit, offset=offset)
-    total = store.count_runs(**filters, where=where)
     ids = frame["run_id"].to_list()
     extra = [c for c in query.get("cols", []) if c.strip()]
     metric_cols = [c for c in extra if "/" in c]
     param_cols = [c for c in extra if "/" not in c]
-    finals, steps = _finals(store, ids)
+    total, finals, steps, params = _page_details(store, filters, where, ids)
     every = sorted({k for m in finals.values() for k in m})
     # eval and test metrics are the headline; a page of runs that have none shows the others
     keys = [k for k in every if k.split("/", 1)[0] in HEADLINE_SPLITS] or every
     headline = [k for k in keys if k not in metric_cols][:MAX_HEADLINE]
-    differing: list[str] = []
-    if len(ids) > 1:
-        diff = differing_params(store, ids)
-        differing = [p for p in diff["path"].to_list() if p not in _DESCRIPTIVE][:MAX_DIFFERING]
+    differing = [p for p in _differing(params, ids) if p not in _DESCRIPTIVE][:MAX_DIFFERING]
     shown_params = list(dict.fromkeys(param_cols + differing))
-    values = _param_values(store, ids, shown_params)
+    values = {
+        run_id: {p: loads(v) for p, v in by_path.items() if p in shown_params}
+        for run_id, by_path in params.items()
+    }
     out = []
     for row in frame.iter_rows(named=True):
         run_id = row["run_id"]
@@ -70,37 +69,42 @@ def runs_page(store: Store, query: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _finals(store: Store, ids: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
-    """Each run's final metrics by 'split/name', and its newest step (a running run's progress)."""
-    if not ids:
-        return {}, {}
-    frame = store._q(
-        "SELECT run_id, split || '/' || name AS key, value, step FROM metrics_final"
-        " WHERE list_contains(?, run_id)",
-        [list(ids)],
-    )
-    out: dict[str, dict[str, Any]] = {}
+def _page_details(
+    store: Store, filters: dict[str, Any], where: list[str], ids: Sequence[str]
+) -> tuple[int, dict[str, dict[str, Any]], dict[str, int], dict[str, dict[str, str]]]:
+    """What the page needs besides its rows, in one query (one attach of the store): the
+    total of the filtered runs (``count_runs``'s filter), each shown run's final metrics by
+    'split/name' and newest step (a running run's progress), and its params as JSON text."""
+    clauses, args, _ = Store._run_filter(**filters, where=where)
+    counted = "SELECT count(*) FROM runs" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+    row = store._q(
+        f"SELECT ({counted}) AS total,"
+        " (SELECT list({'run_id': run_id, 'key': split || '/' || name, 'value': value,"
+        " 'step': step}) FROM metrics_final WHERE list_contains(?, run_id)) AS finals,"
+        " (SELECT list({'run_id': run_id, 'path': path, 'value': value_json::VARCHAR})"
+        " FROM params WHERE list_contains(?, run_id)) AS params",
+        [*args, list(ids), list(ids)],
+    ).row(0, named=True)
+    finals: dict[str, dict[str, Any]] = {}
     steps: dict[str, int] = {}
-    for r in frame.iter_rows(named=True):
-        out.setdefault(r["run_id"], {})[r["key"]] = plain(r["value"])
+    for r in row["finals"] or []:
+        finals.setdefault(r["run_id"], {})[r["key"]] = plain(r["value"])
         steps[r["run_id"]] = max(steps.get(r["run_id"], r["step"]), r["step"])
-    return out, steps
+    params: dict[str, dict[str, str]] = {}
+    for r in row["params"] or []:
+        params.setdefault(r["run_id"], {})[r["path"]] = r["value"]
+    return int(row["total"]), finals, steps, params
 
 
-def _param_values(
-    store: Store, ids: Sequence[str], paths: Sequence[str]
-) -> dict[str, dict[str, Any]]:
-    if not ids or not paths:
-        return {}
-    frame = store._q(
-        "SELECT run_id, path, value_json::VARCHAR AS value FROM params"
-        " WHERE list_contains(?, run_id) AND list_contains(?, path)",
-        [list(ids), list(paths)],
-    )
-    out: dict[str, dict[str, Any]] = {}
-    for r in frame.iter_rows(named=True):
-        out.setdefault(r["run_id"], {})[r["path"]] = loads(r["value"])
-    return out
+def _differing(params: dict[str, dict[str, str]], ids: Sequence[str]) -> list[str]:
+    """``differing_params``'s paths over values already read: those whose values are not
+    all equal among the runs (a missing value counts), sorted."""
+    if len(ids) < 2:
+        return []
+    paths = sorted({p for by_path in params.values() for p in by_path})
+    return [
+        p for p in paths if len({params.get(r, {}).get(p, "<absent>") for r in ids}) > 1
+    ]
 
 
 def columns(store: Store) -> dict[str, list[str]]:

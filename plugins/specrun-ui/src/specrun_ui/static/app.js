@@ -388,7 +388,7 @@ async function sweepPage(ref) {
         if (t.status === "stopped") tr.endMark = t.error || "stopped by the scheduler";
         const parent = t.parent_in_sweep && byRun[t.parent_in_sweep];
         if (parent && c.step.length) {
-          let i = parent.step.findLastIndex(x => x <= c.step[0]);
+          let i = parent.step.findLastIndex(x => x < c.step[0]);  // the step it copied: its own begin after
           if (i < 0) i = 0;
           tr.from = {x: parent.step[i], y: parent.value[i]};
         }

@@ -98,7 +98,8 @@ function lineChart(container, traces, opts) {
       svgEl("polygon", {class: "band", fill: color, points: top.concat(bottom).join(" ")}, svg);
     }
     if (tr.from && ok(tr.from.x, tr.from.y) && tr.x.length && ok(tr.x[0], tr.y[0])) {
-      svgEl("path", {class: "lineage", stroke: color,
+      svgEl("path", {class: "lineage", stroke: color, "data-label": tr.label,
+                     "data-from-step": tr.from.x, "data-to-step": tr.x[0],
                      d: `M${sx(tr.from.x)},${sy(tr.from.y)}L${sx(tr.x[0])},${sy(tr.y[0])}`}, svg);
     }
     let d = "", pen = false;
