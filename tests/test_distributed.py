@@ -8,7 +8,6 @@ import os
 
 import pytest
 from core_helpers import SPECS, run_cli, write_spec
-
 from specrun.distributed import AttemptFilter, check_worker_fit
 from specrun.errors import ResourceError
 

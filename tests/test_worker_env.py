@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-
 from specrun import Component, Params
 from specrun import worker_env as we
 

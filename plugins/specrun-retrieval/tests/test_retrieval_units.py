@@ -134,6 +134,7 @@ def test_two_workers_score_against_both_workers_negatives(tmp_path):
     the gradient flows back to the other rank's responses."""
     import torch
     from retrieval_dist_helpers import B, in_batch, rank_in_batch
+
     from specrun_torchkit.testing import run_ranks
 
     whole = in_batch()

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 from specrun import UserError
-from specrun_textkit.fonts import APT_PACKAGE, find_hangul_font, has_hangul
 
+from specrun_textkit.fonts import APT_PACKAGE, find_hangul_font, has_hangul
 from specrun_textmining.visuals import render_wordcloud
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Latin/Greek/Cyrillic only

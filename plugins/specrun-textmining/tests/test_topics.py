@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 import specrun
 from PIL import Image
-from specrun_textkit.fonts import has_hangul
 from textmining_helpers import SPECS, TOPICS_FAST, metrics_of, read_vocabulary
+
+from specrun_textkit.fonts import has_hangul
 
 HANGUL = re.compile(r"[가-힣]")
 SPEC = str(SPECS / "topics_lda.yaml")

@@ -13,6 +13,7 @@ TOL = 1e-5  # float sums in another order: 2 ranks' mean of means vs one mean
 def train_once() -> dict[str, Any]:
     """A tiny regression net trained by the shared loop; its logged losses and weights."""
     import torch
+
     from specrun_torchkit import distributed, loop
 
     torch.manual_seed(0)

@@ -10,6 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from distributed_helpers import EPOCHS, GLOBAL_BATCH, TOL, N, train_once  # noqa: E402
+
 from specrun_torchkit import distributed  # noqa: E402
 from specrun_torchkit.testing import run_ranks  # noqa: E402
 

@@ -141,6 +141,7 @@ class ClassifierTrainer:
 
     def _logits(self, ctx: Any, bundle: ClassifierBundle, texts: list[str]) -> Any:
         import numpy as np
+
         from specrun_torchkit.loop import padded_batches
 
         torch = import_torch(ctx, self.p.threads)
@@ -182,6 +183,7 @@ class ClassifierTrainer:
 
     def fit(self, ctx: Any, bundle: ClassifierBundle, data: Dataset) -> ClassifierBundle:
         import numpy as np
+
         from specrun_torchkit.loop import (
             LoopSettings,
             epoch_plan,

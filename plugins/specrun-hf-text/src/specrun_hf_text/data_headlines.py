@@ -8,6 +8,7 @@ from typing import Any
 
 from specrun import DataError, Dataset
 from specrun.builtins.splits import split_frame
+
 from specrun_textkit.korean import particle
 
 # Topic -> (nouns, predicates). Seven topics, as in Korean news-topic benchmarks.

@@ -8,6 +8,7 @@ from typing import Any
 
 from specrun import Dataset
 from specrun.builtins.splits import split_frame
+
 from specrun_textkit.korean import particle
 
 KO_NOUNS = "달 별 바람 꽃 강 산 바다 하늘 구름 비 눈 나무 새 밤 새벽 노을 그대 마음 길 봄".split()

@@ -58,6 +58,7 @@ def romanize(text: str) -> str:
 def hangul_font() -> str | None:
     """The family name of an installed font with Hangul, registered with matplotlib."""
     from matplotlib import font_manager
+
     from specrun_textkit.fonts import hangul_font_or_none
 
     path = hangul_font_or_none()

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from specrun import Component, hookimpl
+
 from specrun_torchkit import HF_WORKER_ENV, HF_WORKER_ENV_PREFIXES
 
 from .params_augment import (

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from specrun import Dataset
+
 from specrun_textkit.korean import unknown_char_rate
 
 from .augment_base import CachedAugment

@@ -13,6 +13,7 @@ from typing import Any
 
 from specrun import Dataset
 from specrun.builtins.splits import split_frame
+
 from specrun_textkit.korean import attach_particle
 
 from .dialogue_templates import EN_INTENTS, EN_OPENERS, KO_INTENTS, KO_OPENERS

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from specrun import Component, hookimpl
+
 from specrun_torchkit import HF_WORKER_ENV, HF_WORKER_ENV_PREFIXES
 
 from .kinds import MODEL_KINDS

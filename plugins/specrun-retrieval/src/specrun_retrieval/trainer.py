@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 from specrun import DataError, Dataset, Predictions
+
 from specrun_torchkit import distributed, loop
 from specrun_torchkit.loop import LoopSettings
 
