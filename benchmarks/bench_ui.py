@@ -235,7 +235,9 @@ def mlflow_side(res: Results, folder: Path, runs: int, page_ms: float, ours: lis
     start = time.perf_counter()
     db = mlflow_fill(folder, runs)
     print(f"mlflow store of {runs} runs made in {time.perf_counter() - start:.1f}s", flush=True)
+    start = time.perf_counter()
     proc, url = start_mlflow(folder, db)
+    print(f"mlflow server answered /health after {time.perf_counter() - start:.1f}s", flush=True)
     try:
         query = {"experiment_ids": [MLFLOW_EXPERIMENT], "max_results": 50,
                  "filter": "params.`model.optimizer` = 'adam'",
@@ -264,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         bulk_runs(store, runs)
         bulk_runs(store, chart_runs, prefix="c", steps=chart_steps, metrics=1)
         print(f"store of {runs} runs made in {time.perf_counter() - start:.1f}s", flush=True)
+        start = time.perf_counter()
         proc, url = start_ui(store)
+        print(f"specrun ui printed its url after {time.perf_counter() - start:.1f}s", flush=True)
         try:
             page = f"{url}api/runs?where=model.optimizer%3Dadam&sort=eval/m0&limit=50"
             page_ms, body = get_ms(page)
