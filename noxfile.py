@@ -13,7 +13,9 @@ nox.options.sessions = ["tests", "lint"]
 
 
 def _venv_bin() -> Path:
-    out = subprocess.run(["bash", str(ROOT / "scripts/bootstrap.sh")], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        ["bash", str(ROOT / "scripts/bootstrap.sh")], check=True, capture_output=True, text=True
+    )
     return Path(out.stdout.strip().splitlines()[-1]) / "bin"
 
 
@@ -26,7 +28,9 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=False)
 def lint(session: nox.Session) -> None:
     """ruff over core, plugins, tests and benchmarks."""
-    session.run(str(_venv_bin() / "ruff"), "check", "src", "plugins", "tests", "benchmarks", external=True)
+    session.run(
+        str(_venv_bin() / "ruff"), "check", "src", "plugins", "tests", "benchmarks", external=True
+    )
 
 
 @nox.session(python=False)

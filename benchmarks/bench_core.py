@@ -37,24 +37,53 @@ def main() -> None:
     specs = sorted(str(p) for p in (ROOT / "specs").glob("*.yaml"))
     rows = []
 
-    def measure(record: str, label: str, cmd: list[str], repeat: int, target: str, **sizes: object) -> None:
+    def measure(
+        record: str, label: str, cmd: list[str], repeat: int, target: str, **sizes: object
+    ) -> None:
         med, best = timed(cmd, repeat)
         res.add(record, med, sizes={"repeat": repeat, **sizes}, best=best, target=target or None)
         rows.append((label, med, best, target))
 
     measure("specrun --help", "specrun --help", [*SPECRUN, "--help"], cli_repeat, "< 0.5 s")
-    measure("specrun validate specs", f"specrun validate specs/*.yaml ({len(specs)} specs)",
-            [*SPECRUN, "validate", *specs], cli_repeat, "< 0.5 s", specs=len(specs))
+    measure(
+        "specrun validate specs",
+        f"specrun validate specs/*.yaml ({len(specs)} specs)",
+        [*SPECRUN, "validate", *specs],
+        cli_repeat,
+        "< 0.5 s",
+        specs=len(specs),
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        trivial = [str(ROOT / "specs/quickstart_topics.yaml"), "-o", "data.rows=50", "-o", "model.epochs=1",
-                   "--store", f"{tmp}/s.duckdb", "-q"]
-        measure("specrun run trivial --local", "specrun run trivial spec --local",
-                [*SPECRUN, "run", *trivial, "--local"], run_repeat, "")
+        trivial = [
+            str(ROOT / "specs/quickstart_topics.yaml"),
+            "-o",
+            "data.rows=50",
+            "-o",
+            "model.epochs=1",
+            "--store",
+            f"{tmp}/s.duckdb",
+            "-q",
+        ]
+        measure(
+            "specrun run trivial --local",
+            "specrun run trivial spec --local",
+            [*SPECRUN, "run", *trivial, "--local"],
+            run_repeat,
+            "",
+        )
         if args.smoke:  # a Ray start costs CI seconds; bench_repro's smoke runs this very command
-            res.skip("specrun run trivial (embedded Ray)", "--smoke: bench_repro runs `specrun run` on Ray")
+            res.skip(
+                "specrun run trivial (embedded Ray)",
+                "--smoke: bench_repro runs `specrun run` on Ray",
+            )
         else:
-            measure("specrun run trivial (embedded Ray)", "specrun run trivial spec (embedded Ray)",
-                    [*SPECRUN, "run", *trivial], run_repeat, "")
+            measure(
+                "specrun run trivial (embedded Ray)",
+                "specrun run trivial spec (embedded Ray)",
+                [*SPECRUN, "run", *trivial],
+                run_repeat,
+                "",
+            )
     res.uses("ray")
     width = max(len(r[0]) for r in rows)
     print(f"{'benchmark'.ljust(width)}  median_s  best_s  target")

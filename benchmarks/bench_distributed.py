@@ -33,16 +33,32 @@ from benchlib import ROOT, Results, parser  # noqa: E402
 
 SPEC = ROOT / "specs" / "nmt_marian.yaml"
 SMOKE = [
-    "data.train_rows=128", "data.eval_rows=8", "trainer.max_steps=4", "trainer.eval_steps=4",
-    "trainer.eval_on_start=false", "trainer.logging_steps=2", "trainer.samples=1",
-    "trainer.batch_size=16", "trainer.decoding.max_new_tokens=4", "model.config.d_model=32",
-    "model.config.encoder_layers=1", "model.config.decoder_layers=1",
-    "model.config.encoder_ffn_dim=64", "model.config.decoder_ffn_dim=64",
-    "model.config.encoder_attention_heads=2", "model.config.decoder_attention_heads=2",
+    "data.train_rows=128",
+    "data.eval_rows=8",
+    "trainer.max_steps=4",
+    "trainer.eval_steps=4",
+    "trainer.eval_on_start=false",
+    "trainer.logging_steps=2",
+    "trainer.samples=1",
+    "trainer.batch_size=16",
+    "trainer.decoding.max_new_tokens=4",
+    "model.config.d_model=32",
+    "model.config.encoder_layers=1",
+    "model.config.decoder_layers=1",
+    "model.config.encoder_ffn_dim=64",
+    "model.config.decoder_ffn_dim=64",
+    "model.config.encoder_attention_heads=2",
+    "model.config.decoder_attention_heads=2",
     "model.tokenizer.train.vocab_size=300",
 ]
-FULL = ["data.train_rows=4000", "data.eval_rows=64", "trainer.max_steps=200", "trainer.eval_steps=100",
-        "trainer.eval_on_start=false", "trainer.batch_size=64"]
+FULL = [
+    "data.train_rows=4000",
+    "data.eval_rows=64",
+    "trainer.max_steps=200",
+    "trainer.eval_steps=100",
+    "trainer.eval_on_start=false",
+    "trainer.batch_size=64",
+]
 
 
 def run(overrides: list[str], store: Path) -> dict[str, Any]:
@@ -57,9 +73,15 @@ def run(overrides: list[str], store: Path) -> dict[str, Any]:
 
     st = Store(store)
     run_id = st._q("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 1")["run_id"][0]
-    rows = st._q("SELECT name, value FROM metrics_final WHERE run_id = ? AND split = 'train'", [run_id])
+    rows = st._q(
+        "SELECT name, value FROM metrics_final WHERE run_id = ? AND split = 'train'", [run_id]
+    )
     final = dict(zip(rows["name"].to_list(), rows["value"].to_list(), strict=True))
-    return {"wall_s": wall, "train_s": float(final["runtime_s"]), "loss": float(final.get("loss", 0))}
+    return {
+        "wall_s": wall,
+        "train_s": float(final["runtime_s"]),
+        "loss": float(final.get("loss", 0)),
+    }
 
 
 def main() -> None:
@@ -74,15 +96,38 @@ def main() -> None:
         one = run([*base, "resources.cpus=2"], Path(tmp) / "store")
         two = run([*base, "resources.cpus=1", "resources.workers=2"], Path(tmp) / "store")
     tput1, tput2 = steps * batch / one["train_s"], steps * batch / two["train_s"]
-    res.add("samples/s, 1 worker (2 threads)", tput1, unit="samples/s", better="higher", sizes=sizes)
-    res.add("samples/s, 2 workers (1 thread each)", tput2, unit="samples/s", better="higher",
-            peer=tput1, peer_name="1 worker", sizes=sizes)
-    res.add("scaling efficiency, 2 workers", tput2 / (2 * tput1), unit="x", better="higher", sizes=sizes)
+    res.add(
+        "samples/s, 1 worker (2 threads)", tput1, unit="samples/s", better="higher", sizes=sizes
+    )
+    res.add(
+        "samples/s, 2 workers (1 thread each)",
+        tput2,
+        unit="samples/s",
+        better="higher",
+        peer=tput1,
+        peer_name="1 worker",
+        sizes=sizes,
+    )
+    res.add(
+        "scaling efficiency, 2 workers", tput2 / (2 * tput1), unit="x", better="higher", sizes=sizes
+    )
     start_cost = (two["wall_s"] - two["train_s"]) - (one["wall_s"] - one["train_s"])
-    res.add("worker group start cost", start_cost, unit="s", sizes=sizes,
-            wall_1=one["wall_s"], wall_2=two["wall_s"])
-    res.add("final train loss, 2 workers", two["loss"], unit="loss", peer=one["loss"],
-            peer_name="1 worker", sizes=sizes)
+    res.add(
+        "worker group start cost",
+        start_cost,
+        unit="s",
+        sizes=sizes,
+        wall_1=one["wall_s"],
+        wall_2=two["wall_s"],
+    )
+    res.add(
+        "final train loss, 2 workers",
+        two["loss"],
+        unit="loss",
+        peer=one["loss"],
+        peer_name="1 worker",
+        sizes=sizes,
+    )
     res.finish()
 
 

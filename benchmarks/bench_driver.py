@@ -35,7 +35,12 @@ class _NoDisplay:
 
 
 def _spec() -> ResolvedSpec:
-    data = {"name": "bench-driver", "seed": 1, "data": {"kind": "generated_topics"}, "model": {"kind": "counting"}}
+    data = {
+        "name": "bench-driver",
+        "seed": 1,
+        "data": {"kind": "generated_topics"},
+        "model": {"kind": "counting"},
+    }
     return ResolvedSpec(path="<bench>", text="", data=data, hash=spec_hash(data))
 
 
@@ -46,8 +51,14 @@ def _events(n: int, samples: bool) -> list[tuple[Any, ...]]:
         step += 1
         out.append(("metrics", "train", {"loss": 1.0 / step, "lr": 1e-3, "grad_norm": 0.5}, step))
         if samples and len(out) < n:
-            rows = [{"input": f"문장 {step} {i} " * 4, "reference": f"sentence {i}", "output": f"out {step}"}
-                    for i in range(4)]
+            rows = [
+                {
+                    "input": f"문장 {step} {i} " * 4,
+                    "reference": f"sentence {i}",
+                    "output": f"out {step}",
+                }
+                for i in range(4)
+            ]
             out.append(("samples", "eval", step, rows))
     return out
 
@@ -77,7 +88,9 @@ def measure(store: Path, n: int, samples: bool) -> tuple[float, float, int]:
 
 def main() -> None:
     ap = parser(__doc__)
-    ap.add_argument("--events", type=int, default=None, help="events per case (default 40,000; smoke 2,000)")
+    ap.add_argument(
+        "--events", type=int, default=None, help="events per case (default 40,000; smoke 2,000)"
+    )
     args = ap.parse_args()
     n = args.events or (2_000 if args.smoke else 40_000)
     res = Results("driver", args)
@@ -89,10 +102,20 @@ def main() -> None:
             if rows != expected:
                 sys.exit(f"the store holds {rows} rows, {expected} were sent")
             label = "metrics and samples" if samples else "metrics only"
-            res.add(f"driver events/s, {label}", n / seconds, unit="events/s", better="higher",
-                    sizes={"events": n, "rows": rows, "seconds": round(seconds, 3)})
-            res.add(f"driver events per CPU second, {label}", n / cpu, unit="events/s", better="higher",
-                    sizes={"events": n, "rows": rows, "cpu_seconds": round(cpu, 3)})
+            res.add(
+                f"driver events/s, {label}",
+                n / seconds,
+                unit="events/s",
+                better="higher",
+                sizes={"events": n, "rows": rows, "seconds": round(seconds, 3)},
+            )
+            res.add(
+                f"driver events per CPU second, {label}",
+                n / cpu,
+                unit="events/s",
+                better="higher",
+                sizes={"events": n, "rows": rows, "cpu_seconds": round(cpu, 3)},
+            )
     res.finish()
 
 

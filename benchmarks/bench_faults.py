@@ -37,7 +37,9 @@ def alias_bomb(depth: int, width: int = 9) -> str:
 def alias_flow(depth: int, width: int = 9) -> str:
     """The same bomb on one line (flow style), as an override value."""
     items = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
-    items += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, depth + 1)]
+    items += [
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, depth + 1)
+    ]
     return "{" + ", ".join(items) + "}"
 
 
@@ -54,13 +56,28 @@ def cases(tmp: Path, smoke: bool) -> list[tuple[str, list[str]]]:
     depth = 6 if smoke else 9
     out.append((f"alias bomb depth {depth}", [str(spec("alias", HEAD + alias_bomb(depth)))]))
     nest = 2_000 if smoke else 10_000
-    out.append((f"{nest}-deep nesting", [str(spec("deep", HEAD + "description: " + "[" * nest + "]" * nest + "\n"))]))
+    out.append(
+        (
+            f"{nest}-deep nesting",
+            [str(spec("deep", HEAD + "description: " + "[" * nest + "]" * nest + "\n"))],
+        )
+    )
     out.append(("5,000-digit integer", [str(spec("bigint", HEAD + "seed: " + "7" * 5_000 + "\n"))]))
     out.append(("4,000-digit seed", [str(spec("seed", HEAD + "seed: " + "7" * 4_000 + "\n"))]))
     big = 5 if smoke else 50
-    out.append((f"{big} MB description", [str(spec("bigdesc", HEAD + "description: " + "x" * (big << 20) + "\n"))]))
+    out.append(
+        (
+            f"{big} MB description",
+            [str(spec("bigdesc", HEAD + "description: " + "x" * (big << 20) + "\n"))],
+        )
+    )
     base = spec("base_bomb", alias_bomb(depth))
-    out.append((f"alias bomb in extends (depth {depth})", [str(spec("ext", HEAD + f"extends: {base.name}\n"))]))
+    out.append(
+        (
+            f"alias bomb in extends (depth {depth})",
+            [str(spec("ext", HEAD + f"extends: {base.name}\n"))],
+        )
+    )
     plain = spec("plain", HEAD)
     out.append(("deep nesting in -o", [str(plain), "-o", "description=" + "[" * nest + "]" * nest]))
     out.append(("alias bomb in -o", [str(plain), "-o", "description=" + alias_flow(depth)]))
@@ -79,8 +96,9 @@ def measure(argv: list[str], cwd: Path, limit_s: float, limit_mb: int) -> dict[s
     env = dict(os.environ, SPECRUN_QUIET="1")
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                preexec_fn=ceiling)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=ceiling
+        )
         timer = threading.Timer(limit_s, proc.kill)
         timer.start()
         _pid, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage
@@ -89,9 +107,16 @@ def measure(argv: list[str], cwd: Path, limit_s: float, limit_mb: int) -> dict[s
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
-            "rc": proc.returncode, "timed_out": wall >= limit_s, "lines": len(text.splitlines()),
-            "chars": len(text), "first": text.strip().splitlines()[0][:200] if text.strip() else ""}
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "rc": proc.returncode,
+        "timed_out": wall >= limit_s,
+        "lines": len(text.splitlines()),
+        "chars": len(text),
+        "first": text.strip().splitlines()[0][:200] if text.strip() else "",
+    }
 
 
 def in_process(argv: list[str], cwd: Path) -> tuple[float, float, str]:
@@ -121,8 +146,11 @@ def in_process(argv: list[str], cwd: Path) -> tuple[float, float, str]:
 
 def main() -> None:
     ap = parser(__doc__)
-    ap.add_argument("--no-in-process", action="store_true",
-                    help="only the subprocess measurements (for a specrun without the bounds)")
+    ap.add_argument(
+        "--no-in-process",
+        action="store_true",
+        help="only the subprocess measurements (for a specrun without the bounds)",
+    )
     args = ap.parse_args()
     results = Results("faults", args)
     limit_s = 10.0 if args.smoke else 60.0
@@ -131,17 +159,37 @@ def main() -> None:
         tmp = Path(d)
         for name, argv in cases(tmp, args.smoke):
             rec = measure(argv, tmp, limit_s, limit_mb)
-            extra = {"rc": rec["rc"], "timed_out": rec["timed_out"], "output_lines": rec["lines"],
-                     "output_chars": rec["chars"], "message": rec["first"]}
-            results.add(f"validate: {name} (wall)", rec["wall_s"], unit="s", sizes={"limit_s": limit_s}, **extra)
+            extra = {
+                "rc": rec["rc"],
+                "timed_out": rec["timed_out"],
+                "output_lines": rec["lines"],
+                "output_chars": rec["chars"],
+                "message": rec["first"],
+            }
+            results.add(
+                f"validate: {name} (wall)",
+                rec["wall_s"],
+                unit="s",
+                sizes={"limit_s": limit_s},
+                **extra,
+            )
             results.add(f"validate: {name} (cpu)", rec["cpu_s"], unit="s", **extra)
-            results.add(f"validate: {name} (peak RSS)", rec["rss_mb"], unit="MB", sizes={"limit_mb": limit_mb}, **extra)
+            results.add(
+                f"validate: {name} (peak RSS)",
+                rec["rss_mb"],
+                unit="MB",
+                sizes={"limit_mb": limit_mb},
+                **extra,
+            )
             if not args.no_in_process:
                 took, peak, _msg = in_process(argv, tmp)
                 results.add(f"load_spec: {name} (in process)", took, unit="s")
                 results.add(f"load_spec: {name} (traced peak)", peak, unit="MB")
-            print(f"{name}: rc={rec['rc']} wall {rec['wall_s']:.2f}s cpu {rec['cpu_s']:.2f}s "
-                  f"{rec['rss_mb']:.0f}MB lines={rec['lines']} {rec['first'][:100]!r}", flush=True)
+            print(
+                f"{name}: rc={rec['rc']} wall {rec['wall_s']:.2f}s cpu {rec['cpu_s']:.2f}s "
+                f"{rec['rss_mb']:.0f}MB lines={rec['lines']} {rec['first'][:100]!r}",
+                flush=True,
+            )
     results.finish()
 
 

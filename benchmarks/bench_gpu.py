@@ -55,19 +55,37 @@ def commands(device: str, smoke: bool) -> dict[str, list[str]]:
     if cuda:
         yolo += ["--amp"]
     if not smoke:
-        yolo += ["--imgsz", "320", "640", "--images", "512", "--epochs", "4", "--batch", "32",
-                 "--threads", str(min(8, os.cpu_count() or 1))]
+        yolo += [
+            "--imgsz",
+            "320",
+            "640",
+            "--images",
+            "512",
+            "--epochs",
+            "4",
+            "--batch",
+            "32",
+            "--threads",
+            str(min(8, os.cpu_count() or 1)),
+        ]
     return {"hf": hf, "retrieval": retrieval, "yolo": yolo}
 
 
-def run_part(name: str, cmd: list[str], out: Path, timeout: float,
-             parse_only: bool = False) -> tuple[dict[str, Any] | None, str]:
+def run_part(
+    name: str, cmd: list[str], out: Path, timeout: float, parse_only: bool = False
+) -> tuple[dict[str, Any] | None, str]:
     """Run one part; its results file, or None and why."""
     start = time.perf_counter()
     env = {**os.environ, PARSE_ONLY: "1"} if parse_only else None
     try:
-        proc = subprocess.run([sys.executable, str(HERE / cmd[0]), *cmd[1:], "--json", str(out)],
-                              cwd=HERE.parent, timeout=timeout, text=True, capture_output=True, env=env)
+        proc = subprocess.run(
+            [sys.executable, str(HERE / cmd[0]), *cmd[1:], "--json", str(out)],
+            cwd=HERE.parent,
+            timeout=timeout,
+            text=True,
+            capture_output=True,
+            env=env,
+        )
     except subprocess.TimeoutExpired:
         return None, f"timed out after {timeout:.0f} s"
     took = time.perf_counter() - start
@@ -84,11 +102,21 @@ def run_part(name: str, cmd: list[str], out: Path, timeout: float,
 
 def main(argv: list[str] | None = None) -> int:
     ap = parser(__doc__)
-    ap.add_argument("--device", choices=["cuda", "cpu"], default="cuda",
-                    help="cpu runs every part on the CPU (to check this script without a GPU)")
-    ap.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
-    ap.add_argument("--part-timeout", type=float, default=None,
-                    help="seconds per part before it is stopped (default 240; --smoke 300: a loaded CPU)")
+    ap.add_argument(
+        "--device",
+        choices=["cuda", "cpu"],
+        default="cuda",
+        help="cpu runs every part on the CPU (to check this script without a GPU)",
+    )
+    ap.add_argument(
+        "--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}"
+    )
+    ap.add_argument(
+        "--part-timeout",
+        type=float,
+        default=None,
+        help="seconds per part before it is stopped (default 240; --smoke 300: a loaded CPU)",
+    )
     args = ap.parse_args(argv)
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     unknown = sorted(set(parts) - set(PARTS))
@@ -96,8 +124,12 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--parts: unknown {', '.join(unknown)} (choose from {', '.join(PARTS)})")
     found = gpus()
     if args.device == "cuda" and not found:
-        return gpu_missing("gpu", args, "no GPU on this machine (nvidia-smi found none); "
-                                        "--device cpu checks the script on the CPU")
+        return gpu_missing(
+            "gpu",
+            args,
+            "no GPU on this machine (nvidia-smi found none); "
+            "--device cpu checks the script on the CPU",
+        )
     res = Results("gpu", args)
     res.uses("torch", "transformers", "ultralytics")
     timeout = args.part_timeout or (300 if args.smoke else 240)
@@ -111,8 +143,12 @@ def main(argv: list[str] | None = None) -> int:
             parse_only = args.smoke and args.device == "cpu" and name != "hf"
             doc, why = run_part(name, cmd, Path(tmp) / f"{name}.json", timeout, parse_only)
             if parse_only and not why:
-                res.skip(f"{name} (part)", f"--smoke --device cpu: command line checked; bench_{name} "
-                         "--smoke runs it", part=name, command=cmd)
+                res.skip(
+                    f"{name} (part)",
+                    f"--smoke --device cpu: command line checked; bench_{name} --smoke runs it",
+                    part=name,
+                    command=cmd,
+                )
                 continue
             if doc is None:
                 failed.append(name)
@@ -120,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             res.peers.update(doc.get("versions", {}))
             for rec in doc["records"]:
-                res.records.append({**rec, "part": rec["bench"], "bench": "gpu", "device": args.device})
+                res.records.append(
+                    {**rec, "part": rec["bench"], "bench": "gpu", "device": args.device}
+                )
     res.finish()
     if failed:
         print(f"error: parts failed: {', '.join(failed)}", file=sys.stderr)

@@ -45,13 +45,25 @@ from benchlib import ROOT, Results, parser  # noqa: E402
 # --smoke: every step of both sides (tokenizer training, train, generate + BLEU evals) on a
 # model and data small enough for seconds
 SMOKE = [
-    "data.train_rows=200", "data.eval_rows=20", "trainer.max_steps=4", "trainer.eval_steps=2",
-    "trainer.logging_steps=2", "trainer.warmup_steps=1", "trainer.samples=2", "trainer.batch_size=16",
+    "data.train_rows=200",
+    "data.eval_rows=20",
+    "trainer.max_steps=4",
+    "trainer.eval_steps=2",
+    "trainer.logging_steps=2",
+    "trainer.warmup_steps=1",
+    "trainer.samples=2",
+    "trainer.batch_size=16",
     "trainer.decoding.max_new_tokens=8",
-    "model.config.d_model=32", "model.config.encoder_layers=1", "model.config.decoder_layers=1",
-    "model.config.encoder_ffn_dim=64", "model.config.decoder_ffn_dim=64",
-    "model.config.encoder_attention_heads=2", "model.config.decoder_attention_heads=2",
-    "model.tokenizer.train.vocab_size=300", "model.max_source_length=24", "model.max_target_length=24",
+    "model.config.d_model=32",
+    "model.config.encoder_layers=1",
+    "model.config.decoder_layers=1",
+    "model.config.encoder_ffn_dim=64",
+    "model.config.decoder_ffn_dim=64",
+    "model.config.encoder_attention_heads=2",
+    "model.config.decoder_attention_heads=2",
+    "model.tokenizer.train.vocab_size=300",
+    "model.max_source_length=24",
+    "model.max_target_length=24",
 ]
 
 
@@ -288,7 +300,14 @@ def run_child(args: list[str], threads: int) -> dict[str, Any]:
 FIELDS = [
     ("wall time (s)", "wall_s", "{:.1f}", "wall time", "s", "lower"),
     ("train runtime (s)", "train_runtime_s", "{:.1f}", "train runtime", "s", "lower"),
-    ("throughput (tokens/s)", "tokens_per_s", "{:,.0f}", "training throughput", "tokens/s", "higher"),
+    (
+        "throughput (tokens/s)",
+        "tokens_per_s",
+        "{:,.0f}",
+        "training throughput",
+        "tokens/s",
+        "higher",
+    ),
     ("peak memory (MB)", "peak_rss_mb", "{:,.0f}", "peak memory", "MB", "lower"),
     ("final eval BLEU", "bleu", "{:.1f}", "final eval BLEU", "BLEU", "higher"),
     ("final eval loss", "loss", "{:.3f}", None, "", ""),
@@ -317,8 +336,15 @@ def record(res: Results, rows: dict[str, dict[str, Any]], sizes: dict[str, Any])
     for _, key, _, name, unit, better in FIELDS:
         if name is None:
             continue
-        res.add(name, ours[key] if ours else None, unit=unit, better=better,
-                peer=plain[key] if plain else None, peer_name="plain HF" if plain else None, sizes=sizes)
+        res.add(
+            name,
+            ours[key] if ours else None,
+            unit=unit,
+            better=better,
+            peer=plain[key] if plain else None,
+            peer_name="plain HF" if plain else None,
+            sizes=sizes,
+        )
 
 
 def main() -> None:
@@ -331,10 +357,18 @@ def main() -> None:
     ap.add_argument(
         "--ray", action="store_true", help="run specrun in a Ray actor (default: in-process)"
     )
-    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
-                    help="cuda: both sides on the GPU (specrun: resources.gpus=1)")
-    ap.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default=None,
-                    help="trainer.precision on both sides (default: the spec's)")
+    ap.add_argument(
+        "--device",
+        choices=["cpu", "cuda"],
+        default="cpu",
+        help="cuda: both sides on the GPU (specrun: resources.gpus=1)",
+    )
+    ap.add_argument(
+        "--precision",
+        choices=["fp32", "bf16", "fp16"],
+        default=None,
+        help="trainer.precision on both sides (default: the spec's)",
+    )
     ap.add_argument("--bench-name", default="hf", help=argparse.SUPPRESS)  # bench_gpu: hf_gpu
     ap.add_argument("--plain-only", action="store_true")
     ap.add_argument("--specrun-only", action="store_true")
@@ -380,18 +414,37 @@ def main() -> None:
             json.dump(spec, fh)
         try:
             rows["plain HF"] = run_child(
-                ["--worker", "plain", "--resolved", fh.name, "--threads", str(args.threads),
-                 "--device", args.device],
+                [
+                    "--worker",
+                    "plain",
+                    "--resolved",
+                    fh.name,
+                    "--threads",
+                    str(args.threads),
+                    "--device",
+                    args.device,
+                ],
                 args.threads,
             )
         finally:
             os.unlink(fh.name)
     print_table(rows)
     t = spec.get("trainer", {})
-    record(res, rows, {"spec": Path(args.spec).name, "overrides": overrides,
-                       "train_rows": spec.get("data", {}).get("train_rows"), "max_steps": t.get("max_steps"),
-                       "batch_size": t.get("batch_size"), "threads": args.threads, "device": args.device,
-                       "precision": t.get("precision", "fp32"), "ray": args.ray})
+    record(
+        res,
+        rows,
+        {
+            "spec": Path(args.spec).name,
+            "overrides": overrides,
+            "train_rows": spec.get("data", {}).get("train_rows"),
+            "max_steps": t.get("max_steps"),
+            "batch_size": t.get("batch_size"),
+            "threads": args.threads,
+            "device": args.device,
+            "precision": t.get("precision", "fp32"),
+            "ray": args.ray,
+        },
+    )
     res.finish(table=False)
 
 

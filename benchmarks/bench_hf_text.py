@@ -108,7 +108,11 @@ def bench_augment(args: argparse.Namespace, res: Results) -> list[tuple[str, str
         syn = work / "syn.tsv"
         syn.write_text("경제\t경기 살림\n주가\t증시\n축구\t풋볼\n정부\t당국\n", encoding="utf-8")
         for record, label, params in (
-            ("eda word2vec", "eda word2vec (incl. training it), 4 copies", EdaParams(copies=4, cache=False)),
+            (
+                "eda word2vec",
+                "eda word2vec (incl. training it), 4 copies",
+                EdaParams(copies=4, cache=False),
+            ),
             (
                 "eda file synonyms",
                 "eda file synonyms, 4 copies",
@@ -116,8 +120,15 @@ def bench_augment(args: argparse.Namespace, res: Results) -> list[tuple[str, str
             ),
         ):
             out, secs = timed(lambda p=params: Eda(p).apply(context(work), data))
-            res.add(record, n / secs, unit="rows/s", better="higher", sizes={"rows": n, "copies": 4},
-                    seconds=secs, rows_made=out["train"].height - n)
+            res.add(
+                record,
+                n / secs,
+                unit="rows/s",
+                better="higher",
+                sizes={"rows": n, "copies": 4},
+                seconds=secs,
+                rows_made=out["train"].height - n,
+            )
             rows.append(
                 (
                     label,
@@ -140,8 +151,14 @@ def bench_augment(args: argparse.Namespace, res: Results) -> list[tuple[str, str
                 cache=False,
             )
             _, secs = timed(lambda p=params: BackTranslation(p).apply(context(work), small))
-            res.add(f"back_translation beams={beams}", bt_rows / secs, unit="rows/s", better="higher",
-                    sizes={"rows": bt_rows, "d_model": args.d_model, "layers": args.layers}, seconds=secs)
+            res.add(
+                f"back_translation beams={beams}",
+                bt_rows / secs,
+                unit="rows/s",
+                better="higher",
+                sizes={"rows": bt_rows, "d_model": args.d_model, "layers": args.layers},
+                seconds=secs,
+            )
             rows.append(
                 (
                     f"back_translation (Marian d={args.d_model} L={args.layers}, beams={beams})",
@@ -153,8 +170,13 @@ def bench_augment(args: argparse.Namespace, res: Results) -> list[tuple[str, str
 
 # --smoke: the classifier of tests/test_reproducible.py (one layer, 32 wide)
 SMOKE_CLASSIFIER = [
-    "data.topics=4", "model.max_length=24", "trainer.batch_size=32", "model.config.hidden_size=32",
-    "model.config.intermediate_size=64", "model.config.num_hidden_layers=1", "model.tokenizer.vocab_size=600",
+    "data.topics=4",
+    "model.max_length=24",
+    "trainer.batch_size=32",
+    "model.config.hidden_size=32",
+    "model.config.intermediate_size=64",
+    "model.config.num_hidden_layers=1",
+    "model.tokenizer.vocab_size=600",
 ]
 
 
@@ -196,8 +218,14 @@ def bench_kfold(args: argparse.Namespace, res: Results) -> list[tuple[str, str]]
                     + (f", mean test accuracy {acc:.3f}" if acc is not None else ""),
                 )
             )
-    res.add("k-fold cv", walls["ray"], peer=walls["local"], peer_name="sequential in-process",
-            sizes={"folds": args.folds, "rows": args.kfold_rows}, parallel="Ray actors")
+    res.add(
+        "k-fold cv",
+        walls["ray"],
+        peer=walls["local"],
+        peer_name="sequential in-process",
+        sizes={"folds": args.folds, "rows": args.kfold_rows},
+        parallel="Ray actors",
+    )
     return rows
 
 
@@ -205,15 +233,20 @@ def main() -> None:
     ap = parser(__doc__)
     ap.add_argument("--only", choices=["augment", "kfold"], default=None)
     ap.add_argument("--rows", type=int, default=None, help="headlines for eda (default 1000)")
-    ap.add_argument("--bt-rows", type=int, default=None, help="headlines back-translated (default 128)")
+    ap.add_argument(
+        "--bt-rows", type=int, default=None, help="headlines back-translated (default 128)"
+    )
     ap.add_argument("--d-model", type=int, default=None, help="(default 128)")
     ap.add_argument("--layers", type=int, default=None, help="(default 2)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--folds", type=int, default=None, help="(default 3)")
     ap.add_argument("--kfold-rows", type=int, default=None, help="(default 600)")
     args = ap.parse_args()
-    sizes = (dict(rows=60, bt_rows=8, d_model=32, layers=1, folds=2, kfold_rows=120) if args.smoke
-             else dict(rows=1000, bt_rows=128, d_model=128, layers=2, folds=3, kfold_rows=600))
+    sizes = (
+        dict(rows=60, bt_rows=8, d_model=32, layers=1, folds=2, kfold_rows=120)
+        if args.smoke
+        else dict(rows=1000, bt_rows=128, d_model=128, layers=2, folds=3, kfold_rows=600)
+    )
     for key, value in sizes.items():
         if getattr(args, key) is None:
             setattr(args, key, value)

@@ -156,8 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     import tensorflow as tf
 
     gpu = bool(tf.config.list_physical_devices("GPU"))
-    print(f"specrun-keras training throughput ({'smoke' if q else 'full'}); threads "
-          f"{args.threads or 'default'}, gpu {gpu}")
+    print(
+        f"specrun-keras training throughput ({'smoke' if q else 'full'}); threads "
+        f"{args.threads or 'default'}, gpu {gpu}"
+    )
     for r in results:
         rate = (
             f"{r['images_per_s']:9.1f} images/s"
@@ -169,9 +171,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         unit = "images/s" if "images_per_s" in r else "target tokens/s"
         value = r.get("images_per_s", r.get("target_tokens_per_s"))
-        res.add(r["case"], value, unit=unit, better="higher",
-                sizes={"steps": steps, "repeats": repeats, "threads": args.threads or "default"},
-                params=r["params"], ms_per_step=r["ms_per_step"], gpu=gpu)
+        res.add(
+            r["case"],
+            value,
+            unit=unit,
+            better="higher",
+            sizes={"steps": steps, "repeats": repeats, "threads": args.threads or "default"},
+            params=r["params"],
+            ms_per_step=r["ms_per_step"],
+            gpu=gpu,
+        )
     res.finish(table=False)
     return 0
 

@@ -40,11 +40,20 @@ def hook_cost(points_per_step: int, steps: int, folder: Path) -> dict[str, float
     from specrun_wandb.mirror import WandbMirror
     from specrun_wandb.plugin import WandbSection
 
-    run = SimpleNamespace(run_id="benchrun0001", name="bench", spec={"name": "bench", "tags": []},
-                          store=str(folder / "s.duckdb"), parent_id=None, sweep_id=None,
-                          role="run", index=None)
-    batches = [[MetricPoint("train", f"m{i}", step, 1.0 / (step + i + 1)) for i in range(points_per_step)]
-               for step in range(steps)]
+    run = SimpleNamespace(
+        run_id="benchrun0001",
+        name="bench",
+        spec={"name": "bench", "tags": []},
+        store=str(folder / "s.duckdb"),
+        parent_id=None,
+        sweep_id=None,
+        role="run",
+        index=None,
+    )
+    batches = [
+        [MetricPoint("train", f"m{i}", step, 1.0 / (step + i + 1)) for i in range(points_per_step)]
+        for step in range(steps)
+    ]
     out = {}
     mirror = WandbMirror()
     mirror.start(run, WandbSection(mode="offline", dir=str(folder)))
@@ -66,22 +75,48 @@ def hook_cost(points_per_step: int, steps: int, folder: Path) -> dict[str, float
     return out
 
 
-def run_once(spec: str, overrides: list[str], store: Path, observers: bool, workdir: Path) -> tuple[float, int]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SPECRUN_WANDB", "SPECRUN_TENSORBOARD_DIR", "WANDB_MODE")}
-    env.update({"SPECRUN_QUIET": "1", "WANDB_BASE_URL": "http://127.0.0.1:9",
-                "WANDB_DATA_DIR": str(workdir / "wandb-data"), "WANDB_CACHE_DIR": str(workdir / "wandb-cache")})
+def run_once(
+    spec: str, overrides: list[str], store: Path, observers: bool, workdir: Path
+) -> tuple[float, int]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SPECRUN_WANDB", "SPECRUN_TENSORBOARD_DIR", "WANDB_MODE")
+    }
+    env.update(
+        {
+            "SPECRUN_QUIET": "1",
+            "WANDB_BASE_URL": "http://127.0.0.1:9",
+            "WANDB_DATA_DIR": str(workdir / "wandb-data"),
+            "WANDB_CACHE_DIR": str(workdir / "wandb-cache"),
+        }
+    )
     if observers:
-        env.update({"SPECRUN_WANDB": "1", "SPECRUN_WANDB_DIR": str(workdir / "wb"),
-                    "SPECRUN_TENSORBOARD_DIR": str(workdir / "tb")})
-    args = [*SPECRUN, "run", spec, "--local", "-q", "--store", str(store),
-            *(a for o in overrides for a in ("-o", o))]
+        env.update(
+            {
+                "SPECRUN_WANDB": "1",
+                "SPECRUN_WANDB_DIR": str(workdir / "wb"),
+                "SPECRUN_TENSORBOARD_DIR": str(workdir / "tb"),
+            }
+        )
+    args = [
+        *SPECRUN,
+        "run",
+        spec,
+        "--local",
+        "-q",
+        "--store",
+        str(store),
+        *(a for o in overrides for a in ("-o", o)),
+    ]
     subprocess.run(args, check=True, capture_output=True, env=env, cwd=workdir, timeout=3600)
     import specrun
 
     st = specrun.open_store(str(store))
     run_id = st.runs(last=1)["run_id"][0]
-    steps = int(st.query("SELECT count(DISTINCT step) AS n FROM metrics WHERE run_id = ?", [run_id])["n"][0])
+    steps = int(
+        st.query("SELECT count(DISTINCT step) AS n FROM metrics WHERE run_id = ?", [run_id])["n"][0]
+    )
     return float(st.run(run_id)["duration_s"]), steps
 
 
@@ -90,19 +125,33 @@ def main() -> int:
     ap.add_argument("--spec", default=str(ROOT / "specs" / "nmt_marian.yaml"))
     ap.add_argument("--steps", type=int, default=100, help="trainer.max_steps of the main job")
     ap.add_argument("--repeat", type=int, default=1, help="runs with and without, alternating")
-    ap.add_argument("--eval-rows", type=int, default=300, help="data.eval_rows (greedy decoding is slow on a CPU)")
+    ap.add_argument(
+        "--eval-rows",
+        type=int,
+        default=300,
+        help="data.eval_rows (greedy decoding is slow on a CPU)",
+    )
     args = ap.parse_args()
     if args.smoke:
-        spec, overrides = str(ROOT / "specs" / "quickstart_topics.yaml"), ["data.rows=200", "model.epochs=3"]
+        spec, overrides = (
+            str(ROOT / "specs" / "quickstart_topics.yaml"),
+            ["data.rows=200", "model.epochs=3"],
+        )
     else:
         spec = args.spec
-        overrides = [f"trainer.max_steps={args.steps}", f"trainer.eval_steps={max(args.steps // 2, 1)}",
-                     "trainer.logging_steps=5", f"data.eval_rows={args.eval_rows}",
-                     "trainer.eval_on_start=false"]
+        overrides = [
+            f"trainer.max_steps={args.steps}",
+            f"trainer.eval_steps={max(args.steps // 2, 1)}",
+            "trainer.logging_steps=5",
+            f"data.eval_rows={args.eval_rows}",
+            "trainer.eval_on_start=false",
+        ]
     results = Results("observers", args)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        per_step = hook_cost(points_per_step=4, steps=200 if args.smoke else 2000, folder=work / "hooks")
+        per_step = hook_cost(
+            points_per_step=4, steps=200 if args.smoke else 2000, folder=work / "hooks"
+        )
         times: dict[bool, list[float]] = {False: [], True: []}
         steps = 0
         for i in range(args.repeat):
@@ -110,18 +159,38 @@ def main() -> int:
                 took, steps = run_once(spec, overrides, work / f"s{i}{int(on)}.duckdb", on, work)
                 times[on].append(took)
         off, on = statistics.median(times[False]), statistics.median(times[True])
-        sizes = {"spec": Path(spec).name, "overrides": overrides, "metric_steps": steps, "repeat": args.repeat}
+        sizes = {
+            "spec": Path(spec).name,
+            "overrides": overrides,
+            "metric_steps": steps,
+            "repeat": args.repeat,
+        }
         for name, cost in per_step.items():
             share = cost * steps / off * 100
-            results.add(f"{name} hook per metrics step", cost * 1e6, unit="us", sizes=sizes,
-                        share_of_run_percent=share)
+            results.add(
+                f"{name} hook per metrics step",
+                cost * 1e6,
+                unit="us",
+                sizes=sizes,
+                share_of_run_percent=share,
+            )
         results.add("run, observers off", off, sizes=sizes, all=times[False])
-        results.add("run, W&B + TensorBoard on", on, sizes=sizes, all=times[True],
-                    overhead_percent=(on - off) / off * 100)
-        print(f"end to end: {off:.2f}s off, {on:.2f}s on ({(on - off) / off * 100:+.1f}%), "
-              f"{steps} metric steps; hooks per step: "
-              + ", ".join(f"{k} {v * 1e6:.0f} us ({v * steps / off * 100:.3f}% of the run)"
-                          for k, v in per_step.items()), flush=True)
+        results.add(
+            "run, W&B + TensorBoard on",
+            on,
+            sizes=sizes,
+            all=times[True],
+            overhead_percent=(on - off) / off * 100,
+        )
+        print(
+            f"end to end: {off:.2f}s off, {on:.2f}s on ({(on - off) / off * 100:+.1f}%), "
+            f"{steps} metric steps; hooks per step: "
+            + ", ".join(
+                f"{k} {v * 1e6:.0f} us ({v * steps / off * 100:.3f}% of the run)"
+                for k, v in per_step.items()
+            ),
+            flush=True,
+        )
     results.finish()
     return 0
 

@@ -33,7 +33,13 @@ MAIN_JOB = "specs/nmt_marian.yaml"
 
 
 def pair(spec: str, overrides: list[str], store: Path) -> tuple[float, float, bool, str | None]:
-    args = [str(ROOT / spec), *(a for o in overrides for a in ("-o", o)), "--store", str(store), "-q"]
+    args = [
+        str(ROOT / spec),
+        *(a for o in overrides for a in ("-o", o)),
+        "--store",
+        str(store),
+        "-q",
+    ]
     start = time.perf_counter()
     first = run_cli("run", *args)
     t_first = time.perf_counter() - start
@@ -48,7 +54,13 @@ def pair(spec: str, overrides: list[str], store: Path) -> tuple[float, float, bo
 
 
 def timed_run(spec: str, overrides: list[str], store: Path) -> float:
-    args = [str(ROOT / spec), *(a for o in overrides for a in ("-o", o)), "--store", str(store), "-q"]
+    args = [
+        str(ROOT / spec),
+        *(a for o in overrides for a in ("-o", o)),
+        "--store",
+        str(store),
+        "-q",
+    ]
     start = time.perf_counter()
     proc = run_cli("run", *args, "--local")
     if proc.returncode != 0:
@@ -65,17 +77,32 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for i, spec in enumerate(chosen):
             t1, t2, matched, diff = pair(spec, SPECS[spec], Path(tmp) / f"{i}.duckdb")
-            res.add(f"{spec}: run + rerun --check", t1 + t2, unit="s", sizes={"overrides": SPECS[spec]},
-                    matched=matched, first_difference=diff, run_s=round(t1, 2), rerun_s=round(t2, 2))
-            print(f"{spec}: {'matched' if matched else 'DIFFERS: ' + str(diff)} ({t1:.1f} s + {t2:.1f} s)",
-                  flush=True)
+            res.add(
+                f"{spec}: run + rerun --check",
+                t1 + t2,
+                unit="s",
+                sizes={"overrides": SPECS[spec]},
+                matched=matched,
+                first_difference=diff,
+                run_s=round(t1, 2),
+                rerun_s=round(t2, 2),
+            )
+            print(
+                f"{spec}: {'matched' if matched else 'DIFFERS: ' + str(diff)} ({t1:.1f} s + {t2:.1f} s)",
+                flush=True,
+            )
         job = SMOKE_MAIN_JOB if args.smoke else MAIN_JOB
         main_job = SPECS[job] if args.smoke else []
         sizes = {"spec": job, "overrides": main_job or "the spec as shipped"}
         plain = timed_run(job, main_job, Path(tmp) / "plain.duckdb")
         strict = timed_run(job, [*main_job, "deterministic=true"], Path(tmp) / "strict.duckdb")
-        res.add("main job, deterministic: true vs false (--local)", strict, peer=plain,
-                peer_name="deterministic: false", sizes=sizes)
+        res.add(
+            "main job, deterministic: true vs false (--local)",
+            strict,
+            peer=plain,
+            peer_name="deterministic: false",
+            sizes=sizes,
+        )
     if not all(r.get("matched", True) for r in res.records):
         res.finish()
         raise SystemExit("a rerun --check found a difference")

@@ -330,11 +330,19 @@ def main() -> None:
     ap.add_argument("--candidates", type=int, default=None, help="(default 100,000; --smoke 300)")
     ap.add_argument("--model", choices=["poly_encoder", "bi_encoder"], default="poly_encoder")
     ap.add_argument("--clients", type=int, default=None, help="concurrent HTTP clients (default 8)")
-    ap.add_argument("--requests", type=int, default=None, help="requests per index kind (default 1000)")
-    ap.add_argument("--max-seconds", type=float, default=None, help="time cap per index kind (default 60)")
+    ap.add_argument(
+        "--requests", type=int, default=None, help="requests per index kind (default 1000)"
+    )
+    ap.add_argument(
+        "--max-seconds", type=float, default=None, help="time cap per index kind (default 60)"
+    )
     ap.add_argument("--k", type=int, default=5)
-    ap.add_argument("--indexes", default=None, help="served index kinds (default hnsw,flat,numpy; "
-                    "--smoke hnsw: bare search times all three in-process)")
+    ap.add_argument(
+        "--indexes",
+        default=None,
+        help="served index kinds (default hnsw,flat,numpy; "
+        "--smoke hnsw: bare search times all three in-process)",
+    )
     ap.add_argument(
         "--server-threads", type=int, default=1, help="torch threads of the server process"
     )
@@ -345,10 +353,25 @@ def main() -> None:
     ap.add_argument("--skip-serve", action="store_true")
     ap.add_argument("--bench-name", default="retrieval", help=argparse.SUPPRESS)  # bench_gpu
     args = ap.parse_args()
-    sizes = (dict(candidates=300, clients=2, requests=20, max_seconds=10.0, indexes="hnsw",
-                  poly_candidates=1000) if args.smoke else
-             dict(candidates=100_000, clients=8, requests=1000, max_seconds=60.0, indexes="hnsw,flat,numpy",
-                  poly_candidates=100_000))
+    sizes = (
+        dict(
+            candidates=300,
+            clients=2,
+            requests=20,
+            max_seconds=10.0,
+            indexes="hnsw",
+            poly_candidates=1000,
+        )
+        if args.smoke
+        else dict(
+            candidates=100_000,
+            clients=8,
+            requests=1000,
+            max_seconds=60.0,
+            indexes="hnsw,flat,numpy",
+            poly_candidates=100_000,
+        )
+    )
     for key, value in sizes.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -385,15 +408,33 @@ def main() -> None:
         results["bare_search"] = bare_search(run_id, store, db, 20 if args.smoke else 200)
         print(f"bare search: {json.dumps(results['bare_search'])}", flush=True)
         shutil.rmtree(work, ignore_errors=True)
-        load = {"candidates": args.candidates, "clients": args.clients, "k": args.k, "model": args.model}
+        load = {
+            "candidates": args.candidates,
+            "clients": args.clients,
+            "k": args.k,
+            "model": args.model,
+        }
         for kind, r in serving.items():
             if r["errors"] or not r["requests"]:
                 raise SystemExit(f"[{kind}] {r['errors']} of the /respond requests failed")
-            res.add(f"respond {kind}", r["p50_ms"] / 1000, sizes={**load, "requests": r["requests"]},
-                    p50_ms=r["p50_ms"], p99_ms=r["p99_ms"], rps=r["rps"], startup_s=r["startup_s"])
+            res.add(
+                f"respond {kind}",
+                r["p50_ms"] / 1000,
+                sizes={**load, "requests": r["requests"]},
+                p50_ms=r["p50_ms"],
+                p99_ms=r["p99_ms"],
+                rps=r["rps"],
+                startup_s=r["startup_s"],
+            )
         for kind, r in results["bare_search"].items():
-            res.add(f"bare search {kind}", r["search_ms"] / 1000, sizes={"candidates": args.candidates},
-                    search_ms=r["search_ms"], build_s=r["build_s"], top1_is_exact=r["top1_is_exact"])
+            res.add(
+                f"bare search {kind}",
+                r["search_ms"] / 1000,
+                sizes={"candidates": args.candidates},
+                search_ms=r["search_ms"],
+                build_s=r["build_s"],
+                top1_is_exact=r["top1_is_exact"],
+            )
 
     import torch
 
@@ -405,12 +446,20 @@ def main() -> None:
         "device": device,
         "candidates": args.poly_candidates,
         "batch": args.poly_batch,
-        "by_m": poly_scoring(codes, args.poly_candidates, args.poly_batch, 2 if args.smoke else 5, device),
+        "by_m": poly_scoring(
+            codes, args.poly_candidates, args.poly_batch, 2 if args.smoke else 5, device
+        ),
     }
     for m, r in results["poly_scoring"]["by_m"].items():
-        res.add(f"poly scoring m={m}", r["scores_per_s"], unit="scores/s", better="higher",
-                sizes={"candidates": args.poly_candidates, "batch": args.poly_batch, "codes": m},
-                device=device, ms_per_batch=r["ms_per_batch"])
+        res.add(
+            f"poly scoring m={m}",
+            r["scores_per_s"],
+            unit="scores/s",
+            better="higher",
+            sizes={"candidates": args.poly_candidates, "batch": args.poly_batch, "codes": m},
+            device=device,
+            ms_per_batch=r["ms_per_batch"],
+        )
 
     print(f"\n== /respond with {args.candidates} candidates, {args.clients} clients, k={args.k} ==")
     print(

@@ -195,9 +195,23 @@ def cli_search(store: Path) -> float:
 
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "specrun", "runs", "-w", "model.optimizer=adam", "--sort", "eval/m0",
-         "--last", "10", "--store", str(store)],
-        check=True, capture_output=True, env={**os.environ, "COLUMNS": "200"},
+        [
+            sys.executable,
+            "-m",
+            "specrun",
+            "runs",
+            "-w",
+            "model.optimizer=adam",
+            "--sort",
+            "eval/m0",
+            "--last",
+            "10",
+            "--store",
+            str(store),
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "COLUMNS": "200"},
     )
     return time.perf_counter() - start
 
@@ -344,7 +358,13 @@ SIZES = {
     "core_points": 1_000_000,
     "core_agg_runs": 10_000,
 }
-SMOKE_SIZES = {"runs": 20, "points": 2_000, "agg_runs": 300, "core_points": 2_000, "core_agg_runs": 100}
+SMOKE_SIZES = {
+    "runs": 20,
+    "points": 2_000,
+    "agg_runs": 300,
+    "core_points": 2_000,
+    "core_agg_runs": 100,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -369,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
             default=None,
             help=f"{helps[key]} (default {default:,})",
         )
-    ap.add_argument("--repeat", type=int, default=None, help="repeats of each query (median; default 21)")
+    ap.add_argument(
+        "--repeat", type=int, default=None, help="repeats of each query (median; default 21)"
+    )
     ap.add_argument("--no-mlflow", action="store_true", help="skip the MLflow side")
     args = ap.parse_args(argv)
     base = SMOKE_SIZES if args.smoke else SIZES
@@ -422,7 +444,9 @@ def main(argv: list[str] | None = None) -> int:
             assert cold_names == ml_names
             ml_process, _ = median_time(
                 lambda: one_off(
-                    MLFLOW_ONE_OFF.format(uri=f"sqlite:///{folder / 'mlflow.db'}", experiment=experiment)
+                    MLFLOW_ONE_OFF.format(
+                        uri=f"sqlite:///{folder / 'mlflow.db'}", experiment=experiment
+                    )
                 ),
                 process_repeat,
             )
@@ -434,7 +458,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 return 1
         process_s, _ = median_time(
-            lambda: one_off(SPECRUN_ONE_OFF.format(bench=str(Path(__file__).parent), store=str(store))),
+            lambda: one_off(
+                SPECRUN_ONE_OFF.format(bench=str(Path(__file__).parent), store=str(store))
+            ),
             process_repeat,
         )
         cli_s, _ = median_time(lambda: cli_search(store), process_repeat)
@@ -444,30 +470,76 @@ def main(argv: list[str] | None = None) -> int:
                 return "-", "-"
             return f"{theirs:.3f}", f"{theirs / ours:.1f}x"
 
-        def measured(record: str, label: str, ours: float, theirs: float | None, target: str,
-                     fmt: str = "{:.4f}") -> None:
-            res.add(record, ours, peer=theirs, peer_name="mlflow" if theirs is not None else None,
-                    sizes=sizes, target=target or None)
+        def measured(
+            record: str,
+            label: str,
+            ours: float,
+            theirs: float | None,
+            target: str,
+            fmt: str = "{:.4f}",
+        ) -> None:
+            res.add(
+                record,
+                ours,
+                peer=theirs,
+                peer_name="mlflow" if theirs is not None else None,
+                sizes=sizes,
+                target=target or None,
+            )
             rows.append((label, fmt.format(ours), *versus(ours, theirs), target))
 
-        measured("log points", f"log {n_points:,} points across {runs:,} runs", log_s, ml_log,
-                 ">= 20x", "{:.3f}")
-        measured("top10 held open", f"10 best runs, filter on a param ({runs:,} runs), store held open",
-                 held_s, ml_top, ">= 20x")
-        measured("top10 held open, full history",
-                 "  same, from the full metric history (no metrics_final), held open",
-                 history_s, ml_top, "")
-        measured("top10 held open, Store.runs",
-                 "  same, whole run rows through Store.runs(where=, sort=), held open",
-                 search_s, ml_top, "")
-        measured("top10 opening the store",
-                 f"10 best runs, filter on a param ({runs:,} runs), opening the store",
-                 top_s, ml_cold, ">= 20x")
-        measured("top10 fresh process", "  same, from a fresh Python process (imports, open, query)",
-                 process_s, ml_process, "", "{:.3f}")
-        measured("top10 specrun runs CLI",
-                 "  same, `specrun runs -w ... --sort ... --last 10` (a fresh process, table printed)",
-                 cli_s, ml_process, "", "{:.3f}")
+        measured(
+            "log points",
+            f"log {n_points:,} points across {runs:,} runs",
+            log_s,
+            ml_log,
+            ">= 20x",
+            "{:.3f}",
+        )
+        measured(
+            "top10 held open",
+            f"10 best runs, filter on a param ({runs:,} runs), store held open",
+            held_s,
+            ml_top,
+            ">= 20x",
+        )
+        measured(
+            "top10 held open, full history",
+            "  same, from the full metric history (no metrics_final), held open",
+            history_s,
+            ml_top,
+            "",
+        )
+        measured(
+            "top10 held open, Store.runs",
+            "  same, whole run rows through Store.runs(where=, sort=), held open",
+            search_s,
+            ml_top,
+            "",
+        )
+        measured(
+            "top10 opening the store",
+            f"10 best runs, filter on a param ({runs:,} runs), opening the store",
+            top_s,
+            ml_cold,
+            ">= 20x",
+        )
+        measured(
+            "top10 fresh process",
+            "  same, from a fresh Python process (imports, open, query)",
+            process_s,
+            ml_process,
+            "",
+            "{:.3f}",
+        )
+        measured(
+            "top10 specrun runs CLI",
+            "  same, `specrun runs -w ... --sort ... --last 10` (a fresh process, table printed)",
+            cli_s,
+            ml_process,
+            "",
+            "{:.3f}",
+        )
 
         for record, label, n, target in (
             ("aggregate", "aggregate over", size("agg_runs"), "< 1 s"),
@@ -484,8 +556,12 @@ def main(argv: list[str] | None = None) -> int:
 
         core_points = size("core_points")
         core_s, _ = timed(lambda: specrun_core_write(folder / "core.duckdb", core_points))
-        res.add("core write", core_s, sizes={"points": core_points},
-                points_per_s=round(core_points / core_s))
+        res.add(
+            "core write",
+            core_s,
+            sizes={"points": core_points},
+            points_per_s=round(core_points / core_s),
+        )
         rows.append(
             (
                 f"core: {core_points:,} points through StoreWriter (one run)",

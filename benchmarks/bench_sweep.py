@@ -81,7 +81,9 @@ def _runs(store: Path, sweep_id: str) -> int:
     return int(specrun.open_store(str(store)).query(q, [sweep_id])["n"][0])
 
 
-def parallel_efficiency(tmp: Path, trials: int, epochs: int, rows: int, smoke: bool = False) -> dict:
+def parallel_efficiency(
+    tmp: Path, trials: int, epochs: int, rows: int, smoke: bool = False
+) -> dict:
     from specrun.execution import run_spec
     from specrun.spec import load_spec
     from specrun.sweep.space import build_plan
@@ -128,7 +130,10 @@ def asha_vs_fifo(tmp: Path, samples: int, epochs: int, rows: int) -> dict:
     for label, extra in (
         ("fifo", "  scheduler: fifo"),
         ("asha", "  scheduler: {asha: {grace_period: 2, reduction_factor: 2}}"),
-        ("pbt", f"  scheduler: {{pbt: {{perturbation_interval: {interval}, quantile_fraction: 0.25}}}}"),
+        (
+            "pbt",
+            f"  scheduler: {{pbt: {{perturbation_interval: {interval}, quantile_fraction: 0.25}}}}",
+        ),
     ):
         path = write(tmp, label, rows=rows, epochs=epochs, samples=samples, extra=extra)
         store = tmp / f"{label}.duckdb"
@@ -149,22 +154,41 @@ def asha_vs_fifo(tmp: Path, samples: int, epochs: int, rows: int) -> dict:
 def record(res: Results, summary: dict, sizes: dict) -> None:
     eff = summary["parallel_efficiency"]
     size = {"trials": eff["trials"], "epochs": eff["epochs"], **sizes}
-    for key, name in (("one_at_a_time", "trials/min one at a time"), ("parallel", "trials/min parallel"),
-                      ("in_process_sequential", "trials/min in-process")):
+    for key, name in (
+        ("one_at_a_time", "trials/min one at a time"),
+        ("parallel", "trials/min parallel"),
+        ("in_process_sequential", "trials/min in-process"),
+    ):
         if eff[key] is None:
             res.skip(name, "--smoke: the same FIFO sweep as the fifo case below", sizes=size)
             continue
-        res.add(name, eff[key]["trials_per_min"], unit="trials/min", better="higher", sizes=size,
-                wall_s=eff[key]["wall_s"])
+        res.add(
+            name,
+            eff[key]["trials_per_min"],
+            unit="trials/min",
+            better="higher",
+            sizes=size,
+            wall_s=eff[key]["wall_s"],
+        )
     sched = summary["asha_vs_fifo"]
     fifo = sched["fifo"]
     size = {"num_samples": sched["num_samples"], "epochs": sched["epochs"], **sizes}
     for label in ("asha", "pbt"):
         r = sched[label]
-        res.add(f"{label} epochs trained", r["epochs_trained"], unit="epochs", peer=fifo["epochs_trained"],
-                peer_name="fifo", sizes=size, wall_s=r["wall_s"], peer_wall_s=fifo["wall_s"],
-                best_eval_accuracy=r["best_eval_accuracy"], peer_best_eval_accuracy=fifo["best_eval_accuracy"],
-                runs=r["runs"], stopped=r["stopped"])
+        res.add(
+            f"{label} epochs trained",
+            r["epochs_trained"],
+            unit="epochs",
+            peer=fifo["epochs_trained"],
+            peer_name="fifo",
+            sizes=size,
+            wall_s=r["wall_s"],
+            peer_wall_s=fifo["wall_s"],
+            best_eval_accuracy=r["best_eval_accuracy"],
+            peer_best_eval_accuracy=fifo["best_eval_accuracy"],
+            runs=r["runs"],
+            stopped=r["stopped"],
+        )
 
 
 def main() -> None:
@@ -181,7 +205,9 @@ def main() -> None:
     import ray
 
     if os.environ.get("RAY_ADDRESS"):  # a cluster already up (the smoke pass shares one)
-        ray.init(address=os.environ["RAY_ADDRESS"], logging_level=logging.ERROR, log_to_driver=False)
+        ray.init(
+            address=os.environ["RAY_ADDRESS"], logging_level=logging.ERROR, log_to_driver=False
+        )
     else:
         ray.init(
             address="local",  # our own, not a cluster another `ray start` left on this machine

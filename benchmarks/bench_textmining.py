@@ -73,14 +73,18 @@ def bench_tagger(tagger: str, texts: list[str], repeat: int) -> dict[str, Any]:
     }
 
 
-def bench_lda(topics: list[int], passes: int, repeat: int, seed: int = 42,
-              max_docs: int | None = None) -> list[dict[str, Any]]:
+def bench_lda(
+    topics: list[int], passes: int, repeat: int, seed: int = 42, max_docs: int | None = None
+) -> list[dict[str, Any]]:
     from gensim.corpora import Dictionary
     from gensim.models import CoherenceModel, LdaModel
 
     tok = KoreanTokenizer(TokenizeParams(tagger="komoran", min_length=2))
-    texts = [chunk for text, wrapped in corpus_text()
-             for chunk in chunks(sentences(unwrap(text) if wrapped else text), 500)]
+    texts = [
+        chunk
+        for text, wrapped in corpus_text()
+        for chunk in chunks(sentences(unwrap(text) if wrapped else text), 500)
+    ]
     docs = [tok.tokens(chunk) for chunk in (texts[:max_docs] if max_docs else texts)]
     dictionary = Dictionary(docs)
     dictionary.filter_extremes(no_below=2, no_above=0.2)
@@ -137,7 +141,13 @@ def main() -> None:
     max_docs = None
     jvm_skipped: list[str] = []
     if args.smoke:  # the tagger and LDA + coherence paths on a few sentences and documents
-        args.sentences, args.kkma_sentences, args.topics, args.passes, args.repeat = 20, 5, "2,4", 1, 1
+        args.sentences, args.kkma_sentences, args.topics, args.passes, args.repeat = (
+            20,
+            5,
+            "2,4",
+            1,
+            1,
+        )
         max_docs = 40
         # building a Java tagger costs 4-60 s of CPU (Kkma the most): smoke builds Komoran,
         # which the specs use, and mecab (no JVM) when it is installed
@@ -157,16 +167,27 @@ def main() -> None:
         n = args.kkma_sentences if tagger == "kkma" else args.sentences
         tag_rows.append(bench_tagger(tagger, texts[:n], args.repeat))
         r = tag_rows[-1]
-        res.add(f"tokenize {tagger}", r["sentences_per_s"], unit="sentences/s", better="higher",
-                sizes={"sentences": r["sentences"], "repeat": args.repeat}, build_s=r["build_s"],
-                chars_per_s=r["chars_per_s"])
+        res.add(
+            f"tokenize {tagger}",
+            r["sentences_per_s"],
+            unit="sentences/s",
+            better="higher",
+            sizes={"sentences": r["sentences"], "repeat": args.repeat},
+            build_s=r["build_s"],
+            chars_per_s=r["chars_per_s"],
+        )
         print(table(tag_rows[-1:]), flush=True)
-    lda_rows = bench_lda([int(k) for k in args.topics.split(",")], args.passes, args.repeat,
-                         max_docs=max_docs)
+    lda_rows = bench_lda(
+        [int(k) for k in args.topics.split(",")], args.passes, args.repeat, max_docs=max_docs
+    )
     for r in lda_rows:
-        res.add(f"lda {r['num_topics']} topics", r["train_s"],
-                sizes={"docs": r["docs"], "words": r["words"], "passes": r["passes"]},
-                coherence_c_v=r["coherence_c_v"], coherence_s=r["coherence_s"])
+        res.add(
+            f"lda {r['num_topics']} topics",
+            r["train_s"],
+            sizes={"docs": r["docs"], "words": r["words"], "passes": r["passes"]},
+            coherence_c_v=r["coherence_c_v"],
+            coherence_s=r["coherence_s"],
+        )
     print(f"\ntokenizing ({len(texts)} sentences in kolaw+kobill; best of {args.repeat})")
     print(table(tag_rows))
     print(f"\nLDA training time against num_topics (median of {args.repeat})")

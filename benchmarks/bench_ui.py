@@ -46,8 +46,9 @@ STEPS = 100
 OPTIMIZERS = ("adam", "sgd", "adamw")
 
 
-def bulk_runs(path: Path, runs: int, prefix: str = "r", steps: int = STEPS,
-              metrics: int = METRICS) -> None:
+def bulk_runs(
+    path: Path, runs: int, prefix: str = "r", steps: int = STEPS, metrics: int = METRICS
+) -> None:
     """Finished runs with two params and ``metrics`` eval metrics over ``steps`` steps, and
     their metrics_final rows, made with SQL in bulk (the reads are what is timed)."""
     with connect(path, write=True) as db:
@@ -55,7 +56,9 @@ def bulk_runs(path: Path, runs: int, prefix: str = "r", steps: int = STEPS,
             """INSERT INTO runs (run_id, name, status, created_at, duration_s, seed, tags)
                SELECT printf('%s%011d', ?, i), 'bulk', 'finished',
                       TIMESTAMP '2026-01-01' + to_seconds(i), 1.0, i, ['bench']
-               FROM range(?) t(i)""", [prefix, runs])
+               FROM range(?) t(i)""",
+            [prefix, runs],
+        )
         db.execute(
             """INSERT INTO params (run_id, path, type, value_num, value_str, value_json)
                SELECT printf('%s%011d', ?, i), 'model.lr', 'float', lr, NULL, to_json(lr)
@@ -63,25 +66,33 @@ def bulk_runs(path: Path, runs: int, prefix: str = "r", steps: int = STEPS,
                UNION ALL
                SELECT printf('%s%011d', ?, i), 'model.optimizer', 'str', NULL, opt, to_json(opt)
                FROM (SELECT i, ['adam', 'sgd', 'adamw'][(i // 4) % 3 + 1] AS opt FROM range(?) t(i))""",
-            [prefix, runs, prefix, runs])
+            [prefix, runs, prefix, runs],
+        )
         db.execute(
             """INSERT INTO metrics
                SELECT printf('%s%011d', ?, i), 'eval', 'm' || m, s,
                       (i * 7919 + s * 104729 + m * 1299709) % 1000 / 1000.0, TIMESTAMP '2026-01-01' + to_seconds(i + s)
-               FROM range(?) t(i), range(?) u(s), range(?) v(m)""", [prefix, runs, steps, metrics])
+               FROM range(?) t(i), range(?) u(s), range(?) v(m)""",
+            [prefix, runs, steps, metrics],
+        )
         db.execute(
             """INSERT INTO metrics_final
                SELECT run_id, split, name, max(step), arg_max(value, step), max(ts)
-               FROM metrics WHERE starts_with(run_id, ?) GROUP BY ALL""", [prefix])
+               FROM metrics WHERE starts_with(run_id, ?) GROUP BY ALL""",
+            [prefix],
+        )
     release_writes()
 
 
 def start_ui(store: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "specrun.cli", "ui", "--store", str(store),
-                             "--port", "0"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "specrun.cli", "ui", "--store", str(store), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
-    return proc, line[line.index("http://"):].strip()
+    return proc, line[line.index("http://") :].strip()
 
 
 def get_ms(url: str, repeat: int = 5) -> tuple[float, dict]:
@@ -101,8 +112,16 @@ def browser_ms(url: str) -> float | None:
         return None
     if not Path("/usr/bin/chromium").exists():
         return None
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
         page = browser.new_page()
@@ -131,16 +150,25 @@ def mlflow_fill(folder: Path, runs: int, steps: int = STEPS, metrics: int = METR
     then the rows go in with SQL in bulk, as bulk_runs fills the DuckDB store."""
     db = folder / "mlflow.db"
     art = folder / "mlflow-artifacts"
-    code = ("from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore\n"
-            f"SqlAlchemyStore({f'sqlite:///{db}'!r}, {str(art)!r}).create_experiment('bench')\n")
-    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, **QUIET_MLFLOW},
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    code = (
+        "from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore\n"
+        f"SqlAlchemyStore({f'sqlite:///{db}'!r}, {str(art)!r}).create_experiment('bench')\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        env={**os.environ, **QUIET_MLFLOW},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     t0 = 1_767_225_600_000  # 2026-01-01 in ms, bulk_runs' created_at
     con = sqlite3.connect(db)
-    con.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;"
-                      "DROP INDEX index_metrics_run_uuid; DROP INDEX index_metrics_run_uuid_key_step;"
-                      "CREATE TEMP TABLE n(i INTEGER PRIMARY KEY); CREATE TEMP TABLE s(s INTEGER PRIMARY KEY);"
-                      "CREATE TEMP TABLE m(m INTEGER PRIMARY KEY);")
+    con.executescript(
+        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;"
+        "DROP INDEX index_metrics_run_uuid; DROP INDEX index_metrics_run_uuid_key_step;"
+        "CREATE TEMP TABLE n(i INTEGER PRIMARY KEY); CREATE TEMP TABLE s(s INTEGER PRIMARY KEY);"
+        "CREATE TEMP TABLE m(m INTEGER PRIMARY KEY);"
+    )
     con.executemany("INSERT INTO n VALUES (?)", ((i,) for i in range(runs)))
     con.executemany("INSERT INTO s VALUES (?)", ((i,) for i in range(steps)))
     con.executemany("INSERT INTO m VALUES (?)", ((i,) for i in range(metrics)))
@@ -151,25 +179,31 @@ def mlflow_fill(folder: Path, runs: int, steps: int = STEPS, metrics: int = METR
                 experiment_id)
             SELECT {rid}, 'bulk', 'LOCAL', '', '', 'bench', 'FINISHED', {t0} + i * 1000,
                    {t0} + i * 1000 + 1000, '', 'active', '{art}/1/' || {rid} || '/artifacts',
-                   {MLFLOW_EXPERIMENT} FROM n""")
+                   {MLFLOW_EXPERIMENT} FROM n"""
+    )
     con.execute(f"INSERT INTO tags SELECT 'mlflow.runName', 'bulk', {rid} FROM n")
     # the values bulk_runs stores, as MLflow's client would log them (str(float))
     con.execute(
         f"""INSERT INTO params SELECT 'model.lr', CASE i % 4 WHEN 0 THEN '0.0001' WHEN 1 THEN '0.0003'
                 WHEN 2 THEN '0.001' ELSE '0.003' END, {rid} FROM n
             UNION ALL SELECT 'model.optimizer', CASE (i / 4) % 3 WHEN 0 THEN 'adam' WHEN 1 THEN 'sgd'
-                ELSE 'adamw' END, {rid} FROM n""")
+                ELSE 'adamw' END, {rid} FROM n"""
+    )
     value = "((i * 7919 + s * 104729 + m * 1299709) % 1000) / 1000.0"
     con.execute(
         f"""INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan)
-            SELECT 'eval/m' || m, {value}, {t0} + (i + s) * 1000, {rid}, s, 0 FROM m, n, s""")
+            SELECT 'eval/m' || m, {value}, {t0} + (i + s) * 1000, {rid}, s, 0 FROM m, n, s"""
+    )
     con.execute(
         f"""INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid)
             SELECT 'eval/m' || m, {value}, {t0} + (i + s) * 1000, s, 0, {rid}
-            FROM m, n, (SELECT max(s) AS s FROM s)""")
-    con.executescript("CREATE INDEX index_metrics_run_uuid ON metrics (run_uuid);"
-                      "CREATE INDEX index_metrics_run_uuid_key_step ON metrics (run_uuid, key, step);"
-                      "ANALYZE;")
+            FROM m, n, (SELECT max(s) AS s FROM s)"""
+    )
+    con.executescript(
+        "CREATE INDEX index_metrics_run_uuid ON metrics (run_uuid);"
+        "CREATE INDEX index_metrics_run_uuid_key_step ON metrics (run_uuid, key, step);"
+        "ANALYZE;"
+    )
     con.commit()
     con.close()
     return db
@@ -186,16 +220,32 @@ def start_mlflow(folder: Path, db: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     log = open(folder / "mlflow-server.log", "wb")  # noqa: SIM115 - the server's lifetime
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "mlflow"), "server", "--backend-store-uri", f"sqlite:///{db}",
-         "--default-artifact-root", str(folder / "mlflow-artifacts"), "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **QUIET_MLFLOW},
-        start_new_session=True)  # its own group: stopping it stops the worker it spawns
+        [
+            str(Path(sys.executable).parent / "mlflow"),
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{db}",
+            "--default-artifact-root",
+            str(folder / "mlflow-artifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **QUIET_MLFLOW},
+        start_new_session=True,
+    )  # its own group: stopping it stops the worker it spawns
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"mlflow server exited {proc.returncode}: see {folder / 'mlflow-server.log'}")
+            raise RuntimeError(
+                f"mlflow server exited {proc.returncode}: see {folder / 'mlflow-server.log'}"
+            )
         try:
             with urllib.request.urlopen(url + "/health", timeout=2):
                 return proc, url
@@ -220,7 +270,9 @@ def post_ms(url: str, payload: dict[str, Any], repeat: int = 5) -> tuple[float, 
     data = json.dumps(payload).encode()
     times, body = [], {}
     for _ in range(repeat):
-        request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            url, data=data, headers={"Content-Type": "application/json"}
+        )
         start = time.perf_counter()
         with urllib.request.urlopen(request, timeout=300) as reply:
             body = json.loads(reply.read())
@@ -239,17 +291,28 @@ def mlflow_side(res: Results, folder: Path, runs: int, page_ms: float, ours: lis
     proc, url = start_mlflow(folder, db)
     print(f"mlflow server answered /health after {time.perf_counter() - start:.1f}s", flush=True)
     try:
-        query = {"experiment_ids": [MLFLOW_EXPERIMENT], "max_results": 50,
-                 "filter": "params.`model.optimizer` = 'adam'",
-                 "order_by": ["metrics.`eval/m0` DESC", "attributes.start_time DESC"]}
+        query = {
+            "experiment_ids": [MLFLOW_EXPERIMENT],
+            "max_results": 50,
+            "filter": "params.`model.optimizer` = 'adam'",
+            "order_by": ["metrics.`eval/m0` DESC", "attributes.start_time DESC"],
+        }
         ms, body = post_ms(url + "/api/2.0/mlflow/runs/search", query)
     finally:
         stop(proc)
     theirs = [r["info"]["run_id"] for r in body.get("runs", [])]
     if theirs != ours:  # both say best m0 first, newest first on ties
-        raise AssertionError(f"mlflow and specrun disagree:\n  specrun {ours[:5]}\n  mlflow  {theirs[:5]}")
-    res.add("runs/search vs the runs page: filter + sort, 50 rows", page_ms, unit="ms",
-            peer=ms, peer_name="mlflow", sizes={"runs": runs, "metrics": METRICS, "steps": STEPS})
+        raise AssertionError(
+            f"mlflow and specrun disagree:\n  specrun {ours[:5]}\n  mlflow  {theirs[:5]}"
+        )
+    res.add(
+        "runs/search vs the runs page: filter + sort, 50 rows",
+        page_ms,
+        unit="ms",
+        peer=ms,
+        peer_name="mlflow",
+        sizes={"runs": runs, "metrics": METRICS, "steps": STEPS},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -274,16 +337,33 @@ def main(argv: list[str] | None = None) -> int:
             page_ms, body = get_ms(page)
             assert len(body["rows"]) == 50 and body["total"] > 0, body
             ours = [r["run_id"] for r in body["rows"]]
-            res.add("runs page: filter + sort, 50 rows and total", page_ms, unit="ms",
-                    sizes={"runs": runs, "metrics": METRICS, "steps": STEPS}, target=300)
+            res.add(
+                "runs page: filter + sort, 50 rows and total",
+                page_ms,
+                unit="ms",
+                sizes={"runs": runs, "metrics": METRICS, "steps": STEPS},
+                target=300,
+            )
             shown = browser_ms(url)
-            res.add("runs page in chromium until rows show", shown, unit="ms",
-                    sizes={"runs": runs}, target=1000)
+            res.add(
+                "runs page in chromium until rows show",
+                shown,
+                unit="ms",
+                sizes={"runs": runs},
+                target=1000,
+            )
             ids = ",".join(f"c{i:011d}" for i in range(chart_runs))
             ms, body = get_ms(f"{url}api/series?runs={ids}&metric=eval/m0&max_points=400")
-            assert len(body["curves"]) == chart_runs and all(len(c["step"]) <= 400 for c in body["curves"])
-            res.add(f"chart: {chart_runs} runs x {chart_steps} steps -> 400 points each", ms,
-                    unit="ms", sizes={"runs": chart_runs, "steps": chart_steps}, target=1000)
+            assert len(body["curves"]) == chart_runs and all(
+                len(c["step"]) <= 400 for c in body["curves"]
+            )
+            res.add(
+                f"chart: {chart_runs} runs x {chart_steps} steps -> 400 points each",
+                ms,
+                unit="ms",
+                sizes={"runs": chart_runs, "steps": chart_steps},
+                target=1000,
+            )
         finally:
             proc.terminate()
             proc.wait(10)

@@ -38,8 +38,16 @@ def _dataset(root: Path, images: int, size: int, seed: int) -> Path:
     return write_layout(Dataset(frames, meta={"names": classes}), root / "yolo").data_yaml
 
 
-def bench(arch: str, imgsz: int, images: int, epochs: int, batch: int, threads: int,
-          device: str = "cpu", amp: bool = False) -> dict:
+def bench(
+    arch: str,
+    imgsz: int,
+    images: int,
+    epochs: int,
+    batch: int,
+    threads: int,
+    device: str = "cpu",
+    amp: bool = False,
+) -> dict:
     import torch
     from ultralytics import YOLO
 
@@ -97,8 +105,11 @@ def main(argv: list[str] | None = None, bench_name: str = "yolo") -> None:
     ap.add_argument("--device", default="cpu", help="cpu, or a CUDA device index (0)")
     ap.add_argument("--amp", action="store_true", help="mixed precision (CUDA)")
     args = ap.parse_args(argv)
-    sizes = ({"imgsz": [32], "images": 8, "epochs": 2, "batch": 4} if args.smoke
-             else {"imgsz": [64, 128, 320], "images": 128, "epochs": 4, "batch": 16})
+    sizes = (
+        {"imgsz": [32], "images": 8, "epochs": 2, "batch": 4}
+        if args.smoke
+        else {"imgsz": [64, 128, 320], "images": 128, "epochs": 4, "batch": 16}
+    )
     for key, value in sizes.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -114,7 +125,9 @@ def main(argv: list[str] | None = None, bench_name: str = "yolo") -> None:
 
     LOGGER.setLevel(logging.WARNING)
     rows = [
-        bench(args.arch, s, args.images, args.epochs, args.batch, args.threads, args.device, args.amp)
+        bench(
+            args.arch, s, args.images, args.epochs, args.batch, args.threads, args.device, args.amp
+        )
         for s in args.imgsz
     ]
     print(
@@ -125,9 +138,16 @@ def main(argv: list[str] | None = None, bench_name: str = "yolo") -> None:
             f"{r['arch']:10} {r['imgsz']:>5} {r['batch']:>5} {r['threads']:>7} "
             f"{r['images_per_s']:>9.1f} {r['first_epoch_s']:>11.2f}"
         )
-        res.add(f"train {r['arch']} {r['imgsz']}px", r["images_per_s"], unit="images/s", better="higher",
-                sizes={k: r[k] for k in ("imgsz", "batch", "images", "epochs", "threads")},
-                device=r["device"], amp=r["amp"], first_epoch_s=r["first_epoch_s"])
+        res.add(
+            f"train {r['arch']} {r['imgsz']}px",
+            r["images_per_s"],
+            unit="images/s",
+            better="higher",
+            sizes={k: r[k] for k in ("imgsz", "batch", "images", "epochs", "threads")},
+            device=r["device"],
+            amp=r["amp"],
+            first_epoch_s=r["first_epoch_s"],
+        )
     res.finish(table=False)
 
 

@@ -54,10 +54,17 @@ class _BenchParser(argparse.ArgumentParser):
 def parser(doc: str | None) -> argparse.ArgumentParser:
     """An ArgumentParser that already has ``--smoke`` and ``--json``."""
     ap = _BenchParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--smoke", action="store_true",
-                    help="the same code paths at sizes that finish in seconds (CI runs this)")
-    ap.add_argument("--json", metavar="FILE", default=None,
-                    help="write the results here (default: benchmarks/results/<bench>.json)")
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="the same code paths at sizes that finish in seconds (CI runs this)",
+    )
+    ap.add_argument(
+        "--json",
+        metavar="FILE",
+        default=None,
+        help="write the results here (default: benchmarks/results/<bench>.json)",
+    )
     return ap
 
 
@@ -71,8 +78,12 @@ def version(dist: str) -> str | None:
 def gpus() -> list[str]:
     """``name, memory`` of each NVIDIA GPU, from nvidia-smi (no torch import); [] if none."""
     try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return []
     if out.returncode != 0:
@@ -81,8 +92,11 @@ def gpus() -> list[str]:
 
 
 def machine() -> dict[str, Any]:
-    info: dict[str, Any] = {"cpus": os.cpu_count(), "platform": platform.platform(),
-                            "python": platform.python_version()}
+    info: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
     try:
         info["load_avg_1m"] = round(os.getloadavg()[0], 2)  # a loaded machine's figures say so
     except OSError:
@@ -112,23 +126,43 @@ class Results:
         """Record these distributions' versions too (the frameworks both sides ran on)."""
         self.peers.update(dists)
 
-    def skip(self, name: str, reason: str, *, sizes: dict[str, Any] | None = None,
-             **extra: Any) -> dict[str, Any]:
+    def skip(
+        self, name: str, reason: str, *, sizes: dict[str, Any] | None = None, **extra: Any
+    ) -> dict[str, Any]:
         """A measurement that was not made here (no GPU, a tagger not installed): no figures."""
         rec = self.add(name, None, sizes=sizes, skipped=reason, **extra)
         print(f"skipped: {name}: {reason}", flush=True)
         return rec
 
-    def add(self, name: str, specrun: float | None, *, unit: str = "s", peer: float | None = None,
-            peer_name: str | None = None, better: str = "lower", sizes: dict[str, Any] | None = None,
-            **extra: Any) -> dict[str, Any]:
+    def add(
+        self,
+        name: str,
+        specrun: float | None,
+        *,
+        unit: str = "s",
+        peer: float | None = None,
+        peer_name: str | None = None,
+        better: str = "lower",
+        sizes: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         """One measurement. ``ratio`` is how many times better specrun is than the peer."""
         ratio = None
         if specrun is not None and peer is not None and specrun > 0 and peer > 0:
             ratio = peer / specrun if better == "lower" else specrun / peer
-        rec: dict[str, Any] = {"bench": self.bench, "name": name, "unit": unit, "specrun": specrun,
-                               "peer": peer, "peer_name": peer_name, "ratio": ratio, "better": better,
-                               "sizes": sizes or {}, "smoke": bool(self.args.smoke), **extra}
+        rec: dict[str, Any] = {
+            "bench": self.bench,
+            "name": name,
+            "unit": unit,
+            "specrun": specrun,
+            "peer": peer,
+            "peer_name": peer_name,
+            "ratio": ratio,
+            "better": better,
+            "sizes": sizes or {},
+            "smoke": bool(self.args.smoke),
+            **extra,
+        }
         if peer_name:
             self.peers.add(peer_name)
         self.records.append(rec)
@@ -150,7 +184,10 @@ class Results:
                 peer = f"skipped: {r['skipped']}"
             rows.append((r["name"], r["unit"], fmt(r["specrun"]), peer, ratio))
         widths = [max(len(row[i]) for row in rows) for i in range(5)]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows
+        ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
 
@@ -163,16 +200,24 @@ class Results:
         versions = {"specrun": version("specrun")}
         # a peer_name that is no distribution ("plain HF", "deterministic: false") has none
         versions.update({p: v for p in sorted(self.peers) if (v := version(p)) is not None})
-        doc = {"bench": self.bench, "smoke": bool(self.args.smoke),
-               "date": time.strftime("%Y-%m-%d", time.gmtime(self.started)),
-               "seconds": round(time.time() - self.started, 2), "argv": sys.argv[1:],
-               "machine": machine(), "versions": versions, "records": self.records}
+        doc = {
+            "bench": self.bench,
+            "smoke": bool(self.args.smoke),
+            "date": time.strftime("%Y-%m-%d", time.gmtime(self.started)),
+            "seconds": round(time.time() - self.started, 2),
+            "argv": sys.argv[1:],
+            "machine": machine(),
+            "versions": versions,
+            "records": self.records,
+        }
         path.write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"results: {path}", flush=True)
         return path
 
 
-def gpu_missing(bench: str, args: argparse.Namespace, reason: str = "no GPU on this machine") -> int:
+def gpu_missing(
+    bench: str, args: argparse.Namespace, reason: str = "no GPU on this machine"
+) -> int:
     """Write a results file holding one skip record, say why, and return 0 (the exit code):
     a GPU benchmark on a CPU machine is not a failure."""
     res = Results(bench, args)

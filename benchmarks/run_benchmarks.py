@@ -36,7 +36,9 @@ def scripts() -> dict[str, Path]:
     return {p.stem.removeprefix("bench_"): p for p in sorted(HERE.glob("bench_*.py"))}
 
 
-def run_one(name: str, script: Path, extra: list[str], timeout: float | None) -> tuple[str, int, float, float, str]:
+def run_one(
+    name: str, script: Path, extra: list[str], timeout: float | None
+) -> tuple[str, int, float, float, str]:
     """Run one script; its name, exit code, wall seconds, CPU seconds (its own and its
     subprocesses', user + system; not Ray's daemons) and output."""
     args = [*extra]
@@ -45,9 +47,14 @@ def run_one(name: str, script: Path, extra: list[str], timeout: float | None) ->
     log = RESULTS / f"{name}.log"
     start = time.perf_counter()
     with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen([sys.executable, str(script), *args], cwd=HERE.parent, stdout=out,
-                                stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(script), *args],
+            cwd=HERE.parent,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,
+        )
         timer = threading.Timer(timeout, _stop, (proc, out, name, timeout)) if timeout else None
         if timer:
             timer.start()
@@ -58,7 +65,13 @@ def run_one(name: str, script: Path, extra: list[str], timeout: float | None) ->
             timer.cancel()
     rc = 124 if proc.returncode < 0 and getattr(proc, "timed_out", False) else proc.returncode
     cpu = usage.ru_utime + usage.ru_stime
-    return name, rc, time.perf_counter() - start, cpu, log.read_text(encoding="utf-8", errors="replace")
+    return (
+        name,
+        rc,
+        time.perf_counter() - start,
+        cpu,
+        log.read_text(encoding="utf-8", errors="replace"),
+    )
 
 
 def _stop(proc: subprocess.Popen, out: Any, name: str, timeout: float) -> None:
@@ -73,10 +86,18 @@ def _stop(proc: subprocess.Popen, out: Any, name: str, timeout: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     known = scripts()
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--jobs", type=int, default=None, help="scripts at a time (default: 3 with --smoke, else 1)")
-    ap.add_argument("--timeout", type=float, default=None,
-                    help="seconds per script (default 600 with --smoke, else none)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--jobs", type=int, default=None, help="scripts at a time (default: 3 with --smoke, else 1)"
+    )
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds per script (default 600 with --smoke, else none)",
+    )
     ap.add_argument("--list", action="store_true", help="print the benchmark names and exit")
     args, rest = ap.parse_known_args(argv)
     if args.list:
@@ -89,24 +110,34 @@ def main(argv: list[str] | None = None) -> int:
     jobs = args.jobs or (3 if smoke else 1)
     timeout = args.timeout or (600.0 if smoke else None)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    print(f"benchmarks: {', '.join(chosen)} ({' '.join(extra) or 'full size'}; {jobs} at a time)", flush=True)
+    print(
+        f"benchmarks: {', '.join(chosen)} ({' '.join(extra) or 'full size'}; {jobs} at a time)",
+        flush=True,
+    )
     start = time.perf_counter()
     done = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(run_one, n, known[n], extra, timeout) for n in chosen]
         for future in futures:
             name, rc, took, cpu, output = future.result()
-            print(f"\n===== bench_{name}: exit {rc} in {took:.1f} s ({cpu:.1f} s CPU) =====\n"
-                  f"{output.rstrip()}", flush=True)
+            print(
+                f"\n===== bench_{name}: exit {rc} in {took:.1f} s ({cpu:.1f} s CPU) =====\n"
+                f"{output.rstrip()}",
+                flush=True,
+            )
             done.append((name, rc, took, cpu))
     total = time.perf_counter() - start
     print("\n===== summary =====")
     for name, rc, took, cpu in done:
-        print(f"  bench_{name:<12} {'ok' if rc == 0 else f'FAILED (exit {rc})':<16} {took:6.1f} s wall "
-              f"{cpu:6.1f} s CPU")
+        print(
+            f"  bench_{name:<12} {'ok' if rc == 0 else f'FAILED (exit {rc})':<16} {took:6.1f} s wall "
+            f"{cpu:6.1f} s CPU"
+        )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"  all: {total:.1f} s wall, {sum(d[3] for d in done):.1f} s CPU, {jobs} at a time, "
-          f"{os.cpu_count()} cpus, load {load:.1f}")
+    print(
+        f"  all: {total:.1f} s wall, {sum(d[3] for d in done):.1f} s CPU, {jobs} at a time, "
+        f"{os.cpu_count()} cpus, load {load:.1f}"
+    )
     failed = [n for n, rc, *_ in done if rc != 0]
     if failed:
         print(f"error: benchmarks failed: {', '.join(failed)} (logs in {RESULTS})", file=sys.stderr)

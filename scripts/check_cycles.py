@@ -18,7 +18,9 @@ def main() -> int:
     if not TOOL.is_file():
         print(f"import cycles: not checked ({TOOL} is not there)")
         return 0
-    out = subprocess.run([sys.executable, str(TOOL), str(ROOT)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(TOOL), str(ROOT)], capture_output=True, text=True, check=True
+    ).stdout
     lines = out.strip().splitlines()
     last = lines[-1] if lines else ""
     if not last.startswith("0 import cycles"):

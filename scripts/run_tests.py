@@ -69,9 +69,20 @@ def main(args: list[str]) -> int:
                 name, cwd = waiting.pop(0)
                 junit = Path(tmp) / f"{name}.xml"
                 target = CORE_PARTS.get(name, [])
-                cmd = [sys.executable, "-m", "pytest", *target, f"--junitxml={junit}", "-p", "no:cacheprovider", *args]
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    *target,
+                    f"--junitxml={junit}",
+                    "-p",
+                    "no:cacheprovider",
+                    *args,
+                ]
                 log = open(Path(tmp) / f"{name}.log", "w+b")  # noqa: SIM115 - closed below
-                header = f"\n===== {name}: {' '.join(cmd[3:])}  (in {cwd.relative_to(ROOT) or '.'})\n"
+                header = (
+                    f"\n===== {name}: {' '.join(cmd[3:])}  (in {cwd.relative_to(ROOT) or '.'})\n"
+                )
                 log.write(header.encode())
                 log.flush()
                 proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
@@ -82,7 +93,9 @@ def main(args: list[str]) -> int:
                 name, junit, proc, began, log = item
                 took = time.monotonic() - began
                 log.seek(0)
-                sys.stdout.write(log.read().decode("utf-8", "replace"))  # each suite's output in one piece
+                sys.stdout.write(
+                    log.read().decode("utf-8", "replace")
+                )  # each suite's output in one piece
                 sys.stdout.flush()
                 log.close()
                 rc = proc.returncode
@@ -96,7 +109,9 @@ def main(args: list[str]) -> int:
         p = c["tests"] - c["failures"] - c["errors"] - c["skipped"]
         f = c["failures"] + c["errors"]
         passed, failed, skipped = passed + p, failed + f, skipped + c["skipped"]
-        print(f"{name:22s} {p:4d} passed {f:3d} failed {c['skipped']:3d} skipped  {took:7.1f}s  exit {rc}")
+        print(
+            f"{name:22s} {p:4d} passed {f:3d} failed {c['skipped']:3d} skipped  {took:7.1f}s  exit {rc}"
+        )
     if failed_suites:
         print(f"failing suites: {', '.join(failed_suites)}")
     print(f"{passed} passed, {failed} failed, {skipped} skipped")

@@ -24,8 +24,19 @@ def example_plugin_path(tmp_path_factory) -> Path:
     with a real entry point), leaving the shared environment untouched."""
     target = tmp_path_factory.mktemp("example_plugin_site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-index", "--target", str(target), str(ROOT / "tests" / "example_plugin")],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(ROOT / "tests" / "example_plugin"),
+        ],
         check=True,
     )
     return target
@@ -34,10 +45,10 @@ def example_plugin_path(tmp_path_factory) -> Path:
 @pytest.fixture
 def with_example_plugin(example_plugin_path, monkeypatch):
     monkeypatch.syspath_prepend(str(example_plugin_path))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(example_plugin_path), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(example_plugin_path), os.environ.get("PYTHONPATH", "")])
+    )
     from specrun import plugins
 
     plugins.reset()
     return example_plugin_path
-
-

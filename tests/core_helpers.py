@@ -16,7 +16,8 @@ SPECS = ROOT / "specs"
 __all__ = ["ROOT", "SPECS", "run_cli", "write_spec"]
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300,
-            **kwargs: Any) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 300, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
     """``specrun.testing.run_cli`` with the repository root as the default cwd."""
     return testing.run_cli(*args, cwd=cwd or ROOT, timeout=timeout, **kwargs)

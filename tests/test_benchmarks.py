@@ -20,17 +20,28 @@ def test_there_are_benchmarks() -> None:
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
 def test_benchmark_takes_smoke_and_json(script: Path) -> None:
-    proc = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True,
-                          cwd=BENCHMARKS.parent, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(script), "--help"],
+        capture_output=True,
+        text=True,
+        cwd=BENCHMARKS.parent,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     for flag in ("--smoke", "--json"):
         assert flag in proc.stdout, f"{script.name} --help has no {flag}"
     for old in ("--quick", "--reduced"):
-        assert old not in proc.stdout, f"{script.name} still takes {old}: --smoke is the one small run"
+        assert old not in proc.stdout, (
+            f"{script.name} still takes {old}: --smoke is the one small run"
+        )
 
 
 def test_runner_knows_every_benchmark() -> None:
-    proc = subprocess.run([sys.executable, str(BENCHMARKS / "run_benchmarks.py"), "--list"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run_benchmarks.py"), "--list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == [p.stem.removeprefix("bench_") for p in SCRIPTS]

@@ -109,8 +109,14 @@ class LoopbackCluster:
             "import ray, sys; ray.init(address=sys.argv[1], logging_level='ERROR'); "
             "print(*[n['NodeID'] for n in ray.nodes() if n['Alive'] and sys.argv[2] in n['Resources']])"
         )
-        out = subprocess.run([sys.executable, "-c", probe, self.address, resource], env=self.env,
-                             capture_output=True, text=True, timeout=120, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", probe, self.address, resource],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
         ids = out.stdout.split()
         assert len(ids) == 1, (out.stdout, out.stderr[-2000:])
         return ids[0]
@@ -324,10 +330,17 @@ def _runs(store: Path) -> list:
 
 
 MARIAN_SMALL = [
-    "data.train_rows=128", "data.eval_rows=8", "trainer.max_steps=4", "trainer.eval_steps=4",
-    "trainer.eval_on_start=false", "trainer.batch_size=8", "trainer.samples=1",
-    "trainer.decoding.max_new_tokens=4", "model.config.d_model=32",
-    "model.config.encoder_ffn_dim=64", "model.config.decoder_ffn_dim=64",
+    "data.train_rows=128",
+    "data.eval_rows=8",
+    "trainer.max_steps=4",
+    "trainer.eval_steps=4",
+    "trainer.eval_on_start=false",
+    "trainer.batch_size=8",
+    "trainer.samples=1",
+    "trainer.decoding.max_new_tokens=4",
+    "model.config.d_model=32",
+    "model.config.encoder_ffn_dim=64",
+    "model.config.decoder_ffn_dim=64",
 ]
 
 
@@ -335,10 +348,21 @@ def test_two_worker_run_puts_one_worker_on_each_node(cluster, tmp_path):
     """resources.workers: 2 of 1 CPU on two 1-CPU nodes: Ray Train must use both."""
     store = tmp_path / "s.duckdb"
     spec = Path(__file__).resolve().parents[1] / "specs" / "nmt_marian.yaml"
-    overrides = [a for o in (*MARIAN_SMALL, "resources.cpus=1", "resources.workers=2")
-                 for a in ("-o", o)]
-    out = run_cli("run", str(spec), *overrides, "--address", cluster.address, "--store",
-                  str(store), "-q", env=ENV, timeout=400)
+    overrides = [
+        a for o in (*MARIAN_SMALL, "resources.cpus=1", "resources.workers=2") for a in ("-o", o)
+    ]
+    out = run_cli(
+        "run",
+        str(spec),
+        *overrides,
+        "--address",
+        cluster.address,
+        "--store",
+        str(store),
+        "-q",
+        env=ENV,
+        timeout=400,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     st = specrun.open_store(str(store))
     run = st.query("SELECT status, mode, workers, placement FROM runs").to_dicts()

@@ -22,8 +22,9 @@ def test_kind_without_distributed_support_fails_validate_with_the_key(tmp_path):
 
 
 def test_fractional_gpus_with_several_workers_are_rejected(tmp_path):
-    spec = write_spec(tmp_path, f"extends: {SPECS / 'nmt_marian.yaml'}\n"
-                                "resources: {workers: 2, gpus: 0.5}\n")
+    spec = write_spec(
+        tmp_path, f"extends: {SPECS / 'nmt_marian.yaml'}\nresources: {{workers: 2, gpus: 0.5}}\n"
+    )
     proc = run_cli("validate", str(spec))
     assert proc.returncode == 2
     assert "each need whole GPUs" in proc.stdout + proc.stderr
@@ -41,8 +42,9 @@ def test_workers_one_leaves_the_resolved_spec_and_its_hash_unchanged(tmp_path):
 def test_more_workers_than_the_machine_can_place_fails_before_the_run(tmp_path):
     # 3 workers of 2 CPUs on a 2-core machine: each worker fits, 3 of them never do.
     cpus = os.cpu_count() or 2
-    spec = write_spec(tmp_path, f"extends: {SPECS / 'nmt_marian.yaml'}\n"
-                                f"resources: {{workers: 3, cpus: {cpus}}}\n")
+    spec = write_spec(
+        tmp_path, f"extends: {SPECS / 'nmt_marian.yaml'}\nresources: {{workers: 3, cpus: {cpus}}}\n"
+    )
     proc = run_cli("run", str(spec), "--store", str(tmp_path / "store"), "-q")
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert f"asks for 3 workers of {cpus} CPU(s) each" in proc.stderr

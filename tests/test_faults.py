@@ -28,13 +28,21 @@ metrics: [{{kind: mean_abs_error}}]
 
 def _spec(tmp_path: Path, steps: int = 400, delay: float = 0.05) -> tuple[Path, Path]:
     pid_file = tmp_path / "worker.pid"
-    return write_spec(tmp_path, COUNTING.format(steps=steps, delay=delay, pid_file=pid_file)), pid_file
+    return write_spec(
+        tmp_path, COUNTING.format(steps=steps, delay=delay, pid_file=pid_file)
+    ), pid_file
 
 
 def _start(args: list[str], env_extra: dict) -> subprocess.Popen:
     env = dict(os.environ, **env_extra)
-    return subprocess.Popen([sys.executable, "-m", "specrun.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "specrun.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 def _wait_for(path: Path, timeout: float = 120) -> None:
@@ -53,10 +61,15 @@ def _only_run(store_file: Path) -> dict:
 
 
 def test_plugin_factory_that_raises_is_a_recorded_failure(tmp_path, with_example_plugin):
-    spec = write_spec(tmp_path, "name: boom\ndata: {kind: generated_topics, rows: 50}\nmodel: {kind: exploding}\n")
+    spec = write_spec(
+        tmp_path, "name: boom\ndata: {kind: generated_topics, rows: 50}\nmodel: {kind: exploding}\n"
+    )
     out = run_cli("run", str(spec), "--local", "--store", str(tmp_path / "s.duckdb"))
     assert out.returncode == 1
-    assert "RuntimeError: boom: the plugin's factory failed" in out.stderr and "Traceback" not in out.stderr
+    assert (
+        "RuntimeError: boom: the plugin's factory failed" in out.stderr
+        and "Traceback" not in out.stderr
+    )
     row = _only_run(tmp_path / "s.duckdb")
     assert row["status"] == "failed"
     tb = specrun.open_store(str(tmp_path / "s.duckdb")).run(row["run_id"])["traceback"]
@@ -99,7 +112,9 @@ def test_killed_worker_is_a_recorded_failure_with_metrics_kept(tmp_path, with_ex
     assert "worker process running the run died" in err
     row = _only_run(store_file)
     assert row["status"] == "failed" and "died" in row["error"]
-    n = specrun.open_store(str(store_file)).query("SELECT count(*) AS n FROM metrics WHERE name = 'error'")["n"][0]
+    n = specrun.open_store(str(store_file)).query(
+        "SELECT count(*) AS n FROM metrics WHERE name = 'error'"
+    )["n"][0]
     assert n >= 5
 
 
@@ -121,13 +136,21 @@ def test_killed_driver_is_marked_interrupted_by_the_next_run(tmp_path, with_exam
 
 @pytest.mark.parametrize("mode", ["--local", "--ray"])
 def test_gpu_asked_where_there_is_none_is_a_clear_error_and_writes_nothing(tmp_path, mode):
-    spec = write_spec(tmp_path, "name: g\ndata: {kind: generated_topics, rows: 50}\nmodel: {kind: bow_softmax}\nresources: {gpus: 1}\n")
-    args = ["run", str(spec), "--store", str(tmp_path / "s.duckdb")] + (["--local"] if mode == "--local" else [])
+    spec = write_spec(
+        tmp_path,
+        "name: g\ndata: {kind: generated_topics, rows: 50}\nmodel: {kind: bow_softmax}\nresources: {gpus: 1}\n",
+    )
+    args = ["run", str(spec), "--store", str(tmp_path / "s.duckdb")] + (
+        ["--local"] if mode == "--local" else []
+    )
     out = run_cli(*args, env={"CUDA_VISIBLE_DEVICES": ""})
     assert out.returncode == 2, out.stderr
     assert "asks for 1 GPU" in out.stderr and "resources.gpus: 0" in out.stderr
     assert "Traceback" not in out.stderr
-    assert not (tmp_path / "s.duckdb").exists() or specrun.open_store(str(tmp_path / "s.duckdb")).runs().height == 0
+    assert (
+        not (tmp_path / "s.duckdb").exists()
+        or specrun.open_store(str(tmp_path / "s.duckdb")).runs().height == 0
+    )
 
 
 @pytest.mark.ray
@@ -153,8 +176,10 @@ def test_sigterm_under_ray_is_interrupted_with_130_like_local(tmp_path, with_exa
 @pytest.mark.slow
 def test_sigterm_stops_a_sweep_as_interrupted_with_130(tmp_path, with_example_plugin):
     spec, pid_file = _spec(tmp_path)
-    spec.write_text(spec.read_text() + "resources: {cpus: 1}\nsweep:\n  metric: mae\n  mode: min\n"
-                    "  search: grid\n  max_concurrent: 1\n  space:\n    model.lr: {grid: [0.5, 0.3]}\n")
+    spec.write_text(
+        spec.read_text() + "resources: {cpus: 1}\nsweep:\n  metric: mae\n  mode: min\n"
+        "  search: grid\n  max_concurrent: 1\n  space:\n    model.lr: {grid: [0.5, 0.3]}\n"
+    )
     store_file = tmp_path / "s.duckdb"
     proc = _start(["sweep", str(spec), "--store", str(store_file)], {})
     _wait_for(pid_file, timeout=240)
@@ -168,15 +193,20 @@ def test_sigterm_stops_a_sweep_as_interrupted_with_130(tmp_path, with_example_pl
 
 
 @pytest.mark.ray
-def test_ctrl_c_under_ray_writes_every_event_the_worker_sent_before_it(tmp_path, with_example_plugin):
+def test_ctrl_c_under_ray_writes_every_event_the_worker_sent_before_it(
+    tmp_path, with_example_plugin
+):
     """A fast worker logging samples at every step: the driver keeps up, and an interrupt
     writes what the worker had sent instead of dropping the actor's queue."""
     step_file = tmp_path / "step"
-    spec = write_spec(tmp_path, f"""\
+    spec = write_spec(
+        tmp_path,
+        f"""\
 name: fast
 data: {{kind: generated_topics, rows: 50}}
-model: {{kind: counting, steps: 1000000, samples_per_step: 4, pid_file: {tmp_path / 'pid'}, step_file: {step_file}}}
-""")
+model: {{kind: counting, steps: 1000000, samples_per_step: 4, pid_file: {tmp_path / "pid"}, step_file: {step_file}}}
+""",
+    )
     store_file = tmp_path / "s.duckdb"
     proc = _start(["run", str(spec), "--store", str(store_file)], {})
     _wait_for(tmp_path / "pid")

@@ -54,8 +54,14 @@ def _hold(store: Path, seconds: float, tmp_path: Path) -> subprocess.Popen:
 
 
 def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "specrun.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, **env), cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "specrun.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, **env),
+        cwd=ROOT,
+    )
 
 
 def _wait_for(path: Path, timeout: float = 120) -> None:
@@ -67,13 +73,17 @@ def _wait_for(path: Path, timeout: float = 120) -> None:
 
 def _spec(tmp_path: Path, steps: int, delay: float) -> tuple[Path, Path]:
     pid_file = tmp_path / "worker.pid"
-    return write_spec(tmp_path, COUNTING.format(steps=steps, delay=delay, pid_file=pid_file)), pid_file
+    return write_spec(
+        tmp_path, COUNTING.format(steps=steps, delay=delay, pid_file=pid_file)
+    ), pid_file
 
 
 WAIT = {"SPECRUN_STORE_LOCK_WAIT": "2"}  # what used to fail a run after that long (60 s by default)
 
 
-def test_a_reader_holding_the_store_longer_than_the_lock_wait_does_not_fail_the_run(tmp_path, with_example_plugin):
+def test_a_reader_holding_the_store_longer_than_the_lock_wait_does_not_fail_the_run(
+    tmp_path, with_example_plugin
+):
     spec, pid_file = _spec(tmp_path, steps=160, delay=0.05)  # about 8 s
     store = tmp_path / "s.duckdb"
     run = _start(["run", str(spec), "--local", "--store", str(store)], WAIT)
@@ -86,13 +96,19 @@ def test_a_reader_holding_the_store_longer_than_the_lock_wait_does_not_fail_the_
     st = specrun.open_store(str(store))
     row = st.runs().row(0, named=True)
     assert row["status"] == "finished"
-    steps = st.query("SELECT step FROM metrics WHERE name = 'error' ORDER BY step")["step"].to_list()
+    steps = st.query("SELECT step FROM metrics WHERE name = 'error' ORDER BY step")[
+        "step"
+    ].to_list()
     assert steps == list(range(1, 161)), "every step logged while the file was held is in the store"
     assert st.query("SELECT count(*) AS n FROM artifacts")["n"][0] >= 1
-    assert not list((tmp_path / "s.duckdb.journal").glob("*.json")), "a merged journal entry is removed"
+    assert not list((tmp_path / "s.duckdb.journal").glob("*.json")), (
+        "a merged journal entry is removed"
+    )
 
 
-def test_a_run_killed_while_the_store_is_held_loses_nothing_it_journaled(tmp_path, with_example_plugin):
+def test_a_run_killed_while_the_store_is_held_loses_nothing_it_journaled(
+    tmp_path, with_example_plugin
+):
     spec, pid_file = _spec(tmp_path, steps=2000, delay=0.02)
     store = tmp_path / "s.duckdb"
     run = _start(["run", str(spec), "--local", "--store", str(store)], WAIT)
@@ -108,32 +124,52 @@ def test_a_run_killed_while_the_store_is_held_loses_nothing_it_journaled(tmp_pat
     holder.wait(timeout=60)
     (tmp_path / "quick").mkdir()
     quick, _ = _spec(tmp_path / "quick", steps=2, delay=0)
-    out = subprocess.run([sys.executable, "-m", "specrun.cli", "run", str(quick), "--local", "--store", str(store)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "specrun.cli", "run", str(quick), "--local", "--store", str(store)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     st = specrun.open_store(str(store))
     runs = st.runs().sort("created_at")
     assert runs["status"].to_list() == ["interrupted", "finished"]
     killed = runs["run_id"][0]
-    steps = st.query(f"SELECT step FROM metrics WHERE run_id = '{killed}' AND name = 'error' ORDER BY step")
-    assert steps["step"].to_list() == list(range(1, max(journaled) + 1)), "nothing journaled is lost, nothing twice"
+    steps = st.query(
+        f"SELECT step FROM metrics WHERE run_id = '{killed}' AND name = 'error' ORDER BY step"
+    )
+    assert steps["step"].to_list() == list(range(1, max(journaled) + 1)), (
+        "nothing journaled is lost, nothing twice"
+    )
     assert not journal[0].exists()
 
 
-def test_a_run_that_cannot_get_the_store_at_its_start_waits_and_says_why(tmp_path, with_example_plugin):
+def test_a_run_that_cannot_get_the_store_at_its_start_waits_and_says_why(
+    tmp_path, with_example_plugin
+):
     spec, _ = _spec(tmp_path, steps=3, delay=0)
     store = tmp_path / "s.duckdb"
-    first = subprocess.run([sys.executable, "-m", "specrun.cli", "run", str(spec), "--local", "--store", str(store)],
-                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    first = subprocess.run(
+        [sys.executable, "-m", "specrun.cli", "run", str(spec), "--local", "--store", str(store)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert first.returncode == 0, first.stderr
     holder = _hold(store, 10.0, tmp_path)  # longer than specrun takes to start
-    waited = _start(["run", str(spec), "--local", "--store", str(store)], {"SPECRUN_STORE_LOCK_WAIT": "30"})
+    waited = _start(
+        ["run", str(spec), "--local", "--store", str(store)], {"SPECRUN_STORE_LOCK_WAIT": "30"}
+    )
     out, err = waited.communicate(timeout=120)
     holder.wait(timeout=60)
     assert waited.returncode == 0, err
     assert "waiting for the run store" in err and "another process holds it" in err
     holder = _hold(store, 10.0, tmp_path)
-    refused = _start(["run", str(spec), "--local", "--store", str(store)], {"SPECRUN_STORE_LOCK_WAIT": "1"})
+    refused = _start(
+        ["run", str(spec), "--local", "--store", str(store)], {"SPECRUN_STORE_LOCK_WAIT": "1"}
+    )
     out, err = refused.communicate(timeout=120)
     holder.wait(timeout=60)
     assert refused.returncode == 2, err

@@ -33,17 +33,43 @@ def token_cluster():
 
     temp = tempfile.mkdtemp(prefix="sr-ray-")  # short: Ray's socket paths must fit in 107 bytes
     port = _free_port()
-    env = dict(os.environ, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(16), RAY_USAGE_STATS_ENABLED="0")
+    env = dict(
+        os.environ,
+        RAY_AUTH_MODE="token",
+        RAY_AUTH_TOKEN=secrets.token_hex(16),
+        RAY_USAGE_STATS_ENABLED="0",
+    )
     ray_bin = Path(sys.executable).with_name("ray")
-    head = subprocess.Popen([str(ray_bin), "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
-                             "--port", str(port), "--num-cpus", "1", "--include-dashboard", "false",
-                             "--disable-usage-stats", "--temp-dir", temp],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    head = subprocess.Popen(
+        [
+            str(ray_bin),
+            "start",
+            "--head",
+            "--block",
+            "--node-ip-address",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--num-cpus",
+            "1",
+            "--include-dashboard",
+            "false",
+            "--disable-usage-stats",
+            "--temp-dir",
+            temp,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 90
         while True:
             if head.poll() is not None:
-                pytest.skip(f"`ray start --head` with token auth did not start: {head.stderr.read()[-500:]}")
+                pytest.skip(
+                    f"`ray start --head` with token auth did not start: {head.stderr.read()[-500:]}"
+                )
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
@@ -70,13 +96,36 @@ def token_cluster():
 
 
 def test_a_cluster_that_wants_a_token_says_so_and_how_to_give_it(tmp_path, token_cluster):
-    spec = write_spec(tmp_path, "name: q\ndata: {kind: generated_topics, rows: 50}\nmodel: {kind: bow_softmax}\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("RAY_AUTH_TOKEN", "RAY_AUTH_MODE", "RAY_ADDRESS")}
+    spec = write_spec(
+        tmp_path, "name: q\ndata: {kind: generated_topics, rows: 50}\nmodel: {kind: bow_softmax}\n"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("RAY_AUTH_TOKEN", "RAY_AUTH_MODE", "RAY_ADDRESS")
+    }
     env["RAY_AUTH_TOKEN_PATH"] = str(tmp_path / "no-token-here")
-    out = subprocess.run([sys.executable, "-m", "specrun.cli", "run", str(spec), "--address", token_cluster,
-                          "--store", str(tmp_path / "s.duckdb")], capture_output=True, text=True, cwd=ROOT,
-                         env=env, timeout=180)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "specrun.cli",
+            "run",
+            str(spec),
+            "--address",
+            token_cluster,
+            "--store",
+            str(tmp_path / "s.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=180,
+    )
     assert out.returncode == 2, out.stderr[-2000:]
     assert f"the Ray cluster at {token_cluster} wants an authentication token" in out.stderr
     assert "RAY_AUTH_TOKEN" in out.stderr and "ray get-auth-token" in out.stderr
-    assert "gcs_client.cc" not in out.stderr and len(out.stderr.strip().splitlines()) <= 2, out.stderr
+    assert "gcs_client.cc" not in out.stderr and len(out.stderr.strip().splitlines()) <= 2, (
+        out.stderr
+    )

@@ -14,10 +14,23 @@ def _files_under(path: Path) -> set[Path]:
     return {p for p in path.rglob("*")} if path.exists() else set()
 
 
-@pytest.mark.parametrize("name", [
-    "../x.txt", "../../../x.txt", "a/../../x.txt", "/tmp/specrun-escape.txt", "\\\\server\\x",
-    "..\\..\\x.txt", "C:/x.txt", "", ".", "a/..", "x\x00y", "model.partial",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../x.txt",
+        "../../../x.txt",
+        "a/../../x.txt",
+        "/tmp/specrun-escape.txt",
+        "\\\\server\\x",
+        "..\\..\\x.txt",
+        "C:/x.txt",
+        "",
+        ".",
+        "a/..",
+        "x\x00y",
+        "model.partial",
+    ],
+)
 def test_artifact_names_that_leave_the_run_folder_are_refused(tmp_path, name):
     store = tmp_path / "deep" / "s.duckdb"
     before = _files_under(tmp_path)
@@ -25,7 +38,9 @@ def test_artifact_names_that_leave_the_run_folder_are_refused(tmp_path, name):
         StoreWriter(store).save_artifact("r1", name, b"evil")
     after = _files_under(tmp_path)
     root = tmp_path / "deep" / "s_artifacts"
-    assert all(root in p.parents or p == root or p in before or p in root.parents for p in after), after - before
+    assert all(root in p.parents or p == root or p in before or p in root.parents for p in after), (
+        after - before
+    )
     assert not Path("/tmp/specrun-escape.txt").exists()
     assert not [p for p in after if p.is_file()], "nothing is written for a refused name"
 
@@ -65,12 +80,18 @@ def small_disk(tmp_path):
     mnt = tmp_path / "disk"
     mnt.mkdir()
     try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)],
-                              capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except OSError as exc:
         pytest.skip(f"cannot run mount: {exc}")
     if done.returncode != 0:
-        pytest.skip(f"mounting a small tmpfs is not permitted here (needs root): {done.stderr.strip()}")
+        pytest.skip(
+            f"mounting a small tmpfs is not permitted here (needs root): {done.stderr.strip()}"
+        )
     try:
         yield mnt
     finally:
@@ -78,8 +99,14 @@ def small_disk(tmp_path):
 
 
 def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "specrun.cli", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=180, env=dict(os.environ, **(env or {})))
+    return subprocess.run(
+        [sys.executable, "-m", "specrun.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=180,
+        env=dict(os.environ, **(env or {})),
+    )
 
 
 FILLS = """\
@@ -90,7 +117,9 @@ metrics: [{{kind: mean_abs_error}}]
 """
 
 
-def test_an_artifact_that_does_not_fit_fails_the_run_with_the_reason(tmp_path, small_disk, with_example_plugin):
+def test_an_artifact_that_does_not_fit_fails_the_run_with_the_reason(
+    tmp_path, small_disk, with_example_plugin
+):
     spec = write_spec(tmp_path, FILLS.format(steps=30, size=5_000_000))  # more than the whole disk
     store = small_disk / "s.duckdb"
     out = _run("run", str(spec), "--local", "--store", str(store))
@@ -104,9 +133,17 @@ def test_an_artifact_that_does_not_fit_fails_the_run_with_the_reason(tmp_path, s
     assert st.query("SELECT count(*) AS n FROM metrics")["n"][0] == 30, "what was logged is kept"
 
 
-def test_a_full_disk_under_the_store_is_said_and_leaves_it_readable(tmp_path, small_disk, with_example_plugin):
+def test_a_full_disk_under_the_store_is_said_and_leaves_it_readable(
+    tmp_path, small_disk, with_example_plugin
+):
     store = small_disk / "s.duckdb"
-    first = _run("run", str(write_spec(tmp_path, FILLS.format(steps=3, size=0))), "--local", "--store", str(store))
+    first = _run(
+        "run",
+        str(write_spec(tmp_path, FILLS.format(steps=3, size=0))),
+        "--local",
+        "--store",
+        str(store),
+    )
     assert first.returncode == 0, first.stderr
     filler = small_disk / "filler"
     with open(filler, "wb") as fh:  # everything that is left
@@ -116,12 +153,21 @@ def test_a_full_disk_under_the_store_is_said_and_leaves_it_readable(tmp_path, sm
                 fh.flush()
         except OSError:
             pass
-    out = _run("run", str(write_spec(tmp_path, FILLS.format(steps=20000, size=0), "big.yaml")), "--local",
-               "--store", str(store))
+    out = _run(
+        "run",
+        str(write_spec(tmp_path, FILLS.format(steps=20000, size=0), "big.yaml")),
+        "--local",
+        "--store",
+        str(store),
+    )
     assert out.returncode != 0
-    assert "no space left on device at" in out.stderr and str(small_disk) in out.stderr, out.stderr[-2000:]
+    assert "no space left on device at" in out.stderr and str(small_disk) in out.stderr, out.stderr[
+        -2000:
+    ]
     assert "Traceback" not in out.stderr and "no transaction is active" not in out.stderr
-    assert not [p for p in small_disk.rglob("*.partial")] and not [p for p in small_disk.rglob("*.tmp")]
+    assert not [p for p in small_disk.rglob("*.partial")] and not [
+        p for p in small_disk.rglob("*.tmp")
+    ]
     filler.unlink()
     listed = _run("runs", "--store", str(store))
     assert listed.returncode == 0, listed.stderr
@@ -144,7 +190,9 @@ def _damage(good: Path, kind: str) -> Path:
 
 
 @pytest.mark.parametrize("kind", ["truncated", "flipped"])
-def test_a_damaged_store_is_refused_with_the_path_and_what_to_do(tmp_path, with_example_plugin, kind):
+def test_a_damaged_store_is_refused_with_the_path_and_what_to_do(
+    tmp_path, with_example_plugin, kind
+):
     import hashlib
 
     spec = write_spec(tmp_path, QUICK)

@@ -104,7 +104,9 @@ def test_best_step_by_window_function(grid):
 def test_top_runs_from_metrics_final(grid):
     store, metrics, final = grid
     got = store.query(doc_queries()["top_runs_final"])
-    expected = final.filter(pl.col("lr") >= 0.5).sort(["accuracy", "run_id"], descending=[True, False])
+    expected = final.filter(pl.col("lr") >= 0.5).sort(
+        ["accuracy", "run_id"], descending=[True, False]
+    )
     assert got["run_id"].to_list() == expected["run_id"].head(3).to_list()
     assert got["accuracy"].to_list() == expected["accuracy"].head(3).to_list()
     last = metrics.group_by("run_id").agg(pl.col("step").max())

@@ -34,7 +34,9 @@ def raw_table(store) -> pl.DataFrame:
 def test_where_and_sort_give_the_best_runs_of_a_param_value(grid):
     _, store = grid
     raw = raw_table(store)
-    want = raw.filter(pl.col("model.lr") == 0.5).sort("eval/accuracy", descending=True, maintain_order=True)
+    want = raw.filter(pl.col("model.lr") == 0.5).sort(
+        "eval/accuracy", descending=True, maintain_order=True
+    )
 
     found = store.runs(where=["model.lr=0.5"], sort="eval/accuracy", last=0)
     assert found["eval/accuracy"].to_list() == want["eval/accuracy"].to_list()
@@ -53,12 +55,17 @@ def test_conditions_combine_with_and_over_params_and_metrics(grid):
     _, store = grid
     raw = raw_table(store)
     cut = raw["eval/accuracy"].median()
-    want = raw.filter((pl.col("model.epochs") >= 3) & (pl.col("eval/accuracy") > cut) & (pl.col("seed") != 1))
+    want = raw.filter(
+        (pl.col("model.epochs") >= 3) & (pl.col("eval/accuracy") > cut) & (pl.col("seed") != 1)
+    )
     found = store.runs(where=["model.epochs>=3", f"eval/accuracy>{cut!r}", "seed!=1"], last=0)
     assert sorted(found["run_id"]) == sorted(want["run_id"])
     assert 0 < found.height < raw.height  # the filter kept some runs and dropped others
     # a string param, quoted or not, and a name pattern on top
-    assert store.runs(where=["model.kind='bow_softmax'"], name="quickstart*", last=0).height == raw.height
+    assert (
+        store.runs(where=["model.kind='bow_softmax'"], name="quickstart*", last=0).height
+        == raw.height
+    )
     assert store.runs(where=["model.kind=svm"], last=0).height == 0
 
 
@@ -66,7 +73,18 @@ def test_runs_cli_prints_the_best_runs_with_the_sorted_metric(grid):
     path, store = grid
     best = store.runs(where=["model.lr=0.1"], sort="eval/accuracy", last=2)
     result = CliRunner().invoke(
-        cli, ["runs", "-w", "model.lr=0.1", "--sort", "eval/accuracy", "--last", "2", "--store", str(path)]
+        cli,
+        [
+            "runs",
+            "-w",
+            "model.lr=0.1",
+            "--sort",
+            "eval/accuracy",
+            "--last",
+            "2",
+            "--store",
+            str(path),
+        ],
     )
     assert result.exit_code == 0, result.output
     rows = [line for line in result.output.splitlines() if line.startswith("│")]
@@ -82,7 +100,10 @@ def test_runs_cli_prints_the_best_runs_with_the_sorted_metric(grid):
         (["-w", "model.kind=3"], "model.kind holds str values, so it cannot match the number 3"),
         (["-w", "model.lr"], "write PATH OP VALUE"),
         (["-w", "eval/accuracy>high"], "is compared with a number"),
-        (["-w", "eval/acuracy>0.5"], 'no run has a metric eval/acuracy (did you mean "eval/accuracy"?)'),
+        (
+            ["-w", "eval/acuracy>0.5"],
+            'no run has a metric eval/acuracy (did you mean "eval/accuracy"?)',
+        ),
         (["--sort", "eval/acuracy"], 'no run has this metric (did you mean "eval/accuracy"?)'),
         (["--sort", "accuracy"], "name a metric as split/name"),
     ],
@@ -105,7 +126,10 @@ def test_pages_of_a_search_add_up_to_the_whole_and_count_runs_agrees(grid):
     """`offset` pages through a search (what `specrun ui` shows); `count_runs` counts it all."""
     _, store = grid
     whole = store.runs(where=["model.lr=0.5"], sort="eval/accuracy", last=0)
-    pages = [store.runs(where=["model.lr=0.5"], sort="eval/accuracy", last=3, offset=o) for o in (0, 3, 6)]
+    pages = [
+        store.runs(where=["model.lr=0.5"], sort="eval/accuracy", last=3, offset=o)
+        for o in (0, 3, 6)
+    ]
     assert pl.concat(pages)["run_id"].to_list() == whole["run_id"].to_list()
     assert store.count_runs(where=["model.lr=0.5"]) == whole.height == 4
     assert store.count_runs() == store.runs(last=0).height

@@ -18,13 +18,17 @@ HEAD = "name: bomb\ndata: {kind: table, path: data.csv}\nmodel: {kind: bow_softm
 
 def alias_bomb(depth: int, width: int = 9) -> str:
     lines = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
-    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, depth + 1)]
+    lines += [
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, depth + 1)
+    ]
     return "bomb:\n" + "".join(f"  {line}\n" for line in lines)
 
 
 def alias_flow(depth: int, width: int = 9) -> str:
     items = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
-    items += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, depth + 1)]
+    items += [
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, depth + 1)
+    ]
     return "{" + ", ".join(items) + "}"
 
 
@@ -57,8 +61,14 @@ def validate_cli(*args: str, cwd: Path) -> tuple[int, str, float]:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     hwm = cwd / ".validate-hwm"
     hwm.unlink(missing_ok=True)
-    proc = subprocess.run([sys.executable, "-c", HWM_RUNNER, str(hwm), *args], cwd=cwd, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", HWM_RUNNER, str(hwm), *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=120,
+    )
     peak = int(hwm.read_text()) / 1024
     return proc.returncode, proc.stdout.decode("utf-8", "replace"), peak
 
@@ -131,10 +141,15 @@ def test_large_files_and_devices_are_not_read(specdir):
         assert peak < 200, peak
     fifo = specdir / "pipe.yaml"  # a pipe is read, but no further than the bound
     os.mkfifo(fifo)
-    writer = subprocess.Popen([sys.executable, "-c",
-                               f"import sys\nwith open({str(fifo)!r}, 'wb') as f:\n"
-                               "    try:\n        while True: f.write(b'x' * 65536)\n"
-                               "    except BrokenPipeError: pass"])
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import sys\nwith open({str(fifo)!r}, 'wb') as f:\n"
+            "    try:\n        while True: f.write(b'x' * 65536)\n"
+            "    except BrokenPipeError: pass",
+        ]
+    )
     try:
         assert "larger than 1 MiB" in messages(fifo)
     finally:
@@ -146,13 +161,19 @@ def test_ordinary_specs_still_load(specdir):
     text = HEAD + "tags: [a, b]\naugment: []\n" + "description: " + "x" * 10_000 + "\n"
     assert load_spec(write_spec(specdir, text)).name == "bomb"
     shared = HEAD + "base: &b {eval: 0.2}\n"  # a modest alias is fine...
-    assert "unknown section 'base'" in messages(write_spec(specdir, shared))  # ...and reported as usual
+    assert "unknown section 'base'" in messages(
+        write_spec(specdir, shared)
+    )  # ...and reported as usual
 
 
 # ------------------------------------------------------ item 9: files that are not specs
 
-SECRETS = ("root:$6$Zq9sEcReT$hAsHhAsH:19000:0:99999:7:::", "daemon:*:19000:0:99999:7:::",
-           "API_KEY: sk-live-TOPSECRET123", "password: hunter2")
+SECRETS = (
+    "root:$6$Zq9sEcReT$hAsHhAsH:19000:0:99999:7:::",
+    "daemon:*:19000:0:99999:7:::",
+    "API_KEY: sk-live-TOPSECRET123",
+    "password: hunter2",
+)
 
 
 def test_extends_of_a_secrets_file_names_it_and_echoes_nothing(specdir):
@@ -166,14 +187,22 @@ def test_extends_of_a_secrets_file_names_it_and_echoes_nothing(specdir):
         assert needle not in out, needle
 
 
-@pytest.mark.parametrize("content", ["just one line of text\n", "- a\n- list\n",
-                                     "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "just one line of text\n",
+        "- a\n- list\n",
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n",
+    ],
+)
 def test_other_non_specs_are_not_echoed(specdir, content):
     other = specdir / "other.txt"
     other.write_text(content, encoding="utf-8")
     msg = messages(write_spec(specdir, HEAD + "extends: other.txt\n"))
     assert f"{other}: <spec>: not a spec" in msg
-    assert "MIIE" not in msg and "just one line" not in msg and "list" not in msg.split("sections")[0]
+    assert (
+        "MIIE" not in msg and "just one line" not in msg and "list" not in msg.split("sections")[0]
+    )
 
 
 def test_binary_file_says_not_utf8_with_its_line(specdir):
@@ -187,19 +216,28 @@ def test_binary_file_says_not_utf8_with_its_line(specdir):
 
 
 def test_validate_reads_the_header_for_named_columns(specdir):
-    spec = write_spec(specdir, "name: c\ndata:\n  kind: table\n  path: data.csv\n"
-                               "  require: [label, lable2]\n  split: {stratify: labl}\n"
-                               "model: {kind: bow_softmax, text: txt}\ncv: {stratify: nope}\n")
+    spec = write_spec(
+        specdir,
+        "name: c\ndata:\n  kind: table\n  path: data.csv\n"
+        "  require: [label, lable2]\n  split: {stratify: labl}\n"
+        "model: {kind: bow_softmax, text: txt}\ncv: {stratify: nope}\n",
+    )
     rc, out, _ = validate_cli(str(spec), cwd=specdir)
     assert rc == 2 and "Traceback" not in out
     assert f"{spec.name}:5:20: data.require[1]: column 'lable2' is not in" in out
     assert f"{spec.name}:6:11: data.split.stratify: column 'labl' is not in" in out
-    assert f"{spec.name}:7:28: model.text: column 'txt' is not in" in out and 'did you mean "text"' in out
+    assert (
+        f"{spec.name}:7:28: model.text: column 'txt' is not in" in out
+        and 'did you mean "text"' in out
+    )
     assert f"{spec.name}:8:" in out and "cv.stratify" in out
     # renamed columns count by their new names; an augment may add columns, so text is not checked
-    ok = write_spec(specdir, "name: c\ndata: {kind: table, path: data.csv, columns: {text: body},"
-                             " require: [body], split: {stratify: label}}\nmodel: {kind: bow_softmax, text: body}\n",
-                    "ok.yaml")
+    ok = write_spec(
+        specdir,
+        "name: c\ndata: {kind: table, path: data.csv, columns: {text: body},"
+        " require: [body], split: {stratify: label}}\nmodel: {kind: bow_softmax, text: body}\n",
+        "ok.yaml",
+    )
     assert load_spec(ok).name == "c"
 
 
@@ -215,6 +253,8 @@ def test_invalid_utf8_in_data_is_reported_with_its_line(specdir):
     assert first_bad_utf8(bad, chunk=7) == first_bad_utf8(bad)  # across chunk edges too
     head = specdir / "head.csv"
     head.write_bytes(b"te\xffxt,label\na,b\n")
-    spec = write_spec(specdir, "name: c\ndata: {kind: table, path: head.csv}\nmodel: {kind: bow_softmax}\n")
+    spec = write_spec(
+        specdir, "name: c\ndata: {kind: table, path: head.csv}\nmodel: {kind: bow_softmax}\n"
+    )
     msg = messages(spec)
     assert "data.path" in msg and f"{head}:1: not UTF-8 text" in msg

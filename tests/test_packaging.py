@@ -31,7 +31,12 @@ def test_every_third_party_package_has_one_version_rule() -> None:
 
 
 def test_the_rule_sees_a_difference() -> None:
-    reqs = ["transformers>=5.0", "rouge-score>=0.1.2", "transformers[torch]>=4.40", "rouge-score>=0.1.2"]
+    reqs = [
+        "transformers>=5.0",
+        "rouge-score>=0.1.2",
+        "transformers[torch]>=4.40",
+        "rouge-score>=0.1.2",
+    ]
     assert differing(reqs) == {"transformers": ["transformers>=5.0", "transformers[torch]>=4.40"]}
 
 

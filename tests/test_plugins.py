@@ -24,9 +24,15 @@ def test_installed_plugin_kinds_run_with_no_change_to_core(tmp_path, with_exampl
     registry = get_registry()
     comp = registry.components[("model", "counting")]
     assert (comp.plugin, comp.package, comp.version) == ("example", "specrun-example", "0.3.0")
-    result = specrun.run(str(write_spec(tmp_path, COUNT_SPEC)), store=str(tmp_path / "s.duckdb"), local=True)
+    result = specrun.run(
+        str(write_spec(tmp_path, COUNT_SPEC)), store=str(tmp_path / "s.duckdb"), local=True
+    )
     assert result.status == "finished", result.error
-    err = specrun.open_store(str(tmp_path / "s.duckdb")).metrics(result.run_id, "error")["value"].to_list()
+    err = (
+        specrun.open_store(str(tmp_path / "s.duckdb"))
+        .metrics(result.run_id, "error")["value"]
+        .to_list()
+    )
     assert err[-1] < err[0] / 100
     assert result.metrics["eval/mae"] < 0.05
 
@@ -44,16 +50,20 @@ def _broken_distribution(root):
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: specrun-broken\nVersion: 1.2.0\n")
     (dist / "entry_points.txt").write_text("[specrun]\nbroken = specrun_broken\n")
-    (root / "specrun_broken.py").write_text(textwrap.dedent("""\
+    (root / "specrun_broken.py").write_text(
+        textwrap.dedent("""\
         import a_dependency_that_is_not_installed  # noqa: F401
-    """))
+    """)
+    )
 
 
 def test_plugin_that_fails_to_import_is_named_with_its_import_error(tmp_path, monkeypatch):
     _broken_distribution(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    spec = write_spec(tmp_path, "name: b\ndata: {kind: generated_topics}\nmodel: {kind: broken_model}\n")
+    spec = write_spec(
+        tmp_path, "name: b\ndata: {kind: generated_topics}\nmodel: {kind: broken_model}\n"
+    )
     try:
         load_spec(spec)
     except SpecError as exc:
@@ -77,7 +87,9 @@ def test_narrowing_plugins_by_environment(tmp_path, with_example_plugin, monkeyp
 
 def test_core_commands_import_no_framework(tmp_path):
     """`specrun --help` and `specrun validate` must not import torch, tensorflow or ray."""
-    spec = write_spec(tmp_path, COUNT_SPEC.replace("counting, steps: 15, target: 4.0", "bow_softmax"))
+    spec = write_spec(
+        tmp_path, COUNT_SPEC.replace("counting, steps: 15, target: 4.0", "bow_softmax")
+    )
     code = textwrap.dedent(f"""\
         import sys
         from specrun.cli import cli
@@ -107,14 +119,26 @@ def test_saved_model_carries_a_card_and_loads_through_its_own_plugin(tmp_path, w
     st = specrun.open_store(store)
     names = set(st.query(f"SELECT name FROM artifacts WHERE run_id = '{result.run_id}'")["name"])
     assert {"model/value.txt", "model/specrun_model.json"} <= names
-    card = json.loads((st.artifact_root / result.run_id / "model" / "specrun_model.json").read_text())
-    assert card == {"card_version": 1, "section": "model", "kind": "counting", "plugin": "example",
-                    "package": "specrun-example", "version": "0.3.0"}
+    card = json.loads(
+        (st.artifact_root / result.run_id / "model" / "specrun_model.json").read_text()
+    )
+    assert card == {
+        "card_version": 1,
+        "section": "model",
+        "kind": "counting",
+        "plugin": "example",
+        "package": "specrun-example",
+        "version": "0.3.0",
+    }
     loaded = specrun.load_model(result.run_id, store=store)
     assert abs(abs(loaded - 4.0) - result.metrics["eval/mae"]) < 1e-12  # the number the run learnt
 
-    bow = write_spec(tmp_path, "name: bow\ndata: {kind: generated_topics, rows: 60}\n"
-                     "model: {kind: bow_softmax, epochs: 1}\nmetrics: [{kind: accuracy}]\n", "bow.yaml")
+    bow = write_spec(
+        tmp_path,
+        "name: bow\ndata: {kind: generated_topics, rows: 60}\n"
+        "model: {kind: bow_softmax, epochs: 1}\nmetrics: [{kind: accuracy}]\n",
+        "bow.yaml",
+    )
     other = specrun.run(str(bow), store=store, local=True)
     assert other.status == "finished", other.error
     try:
@@ -141,14 +165,22 @@ def test_validate_pairs_models_with_the_trainers_that_train_them(tmp_path, with_
     result = specrun.run(str(good), store=str(tmp_path / "s.duckdb"), local=True)
     assert result.status == "finished" and result.metrics["eval/mae"] < 0.05, result.error
 
-    none = write_spec(tmp_path, PAIR_SPEC.replace("trainer: {kind: nudging, steps: 6}\n", ""), "none.yaml")
+    none = write_spec(
+        tmp_path, PAIR_SPEC.replace("trainer: {kind: nudging, steps: 6}\n", ""), "none.yaml"
+    )
     out = run_cli("validate", str(none))
     assert out.returncode == 2 and "Traceback" not in out.stderr
-    assert (f"{none}:3:9: model.kind: model kind 'constant' needs a trainer: section (it does not train "
-            "itself); trainers that train it: nudging") in out.stderr
+    assert (
+        f"{none}:3:9: model.kind: model kind 'constant' needs a trainer: section (it does not train "
+        "itself); trainers that train it: nudging"
+    ) in out.stderr
 
-    wrong = write_spec(tmp_path, PAIR_SPEC.replace("{kind: constant}", "{kind: counting}"), "wrong.yaml")
+    wrong = write_spec(
+        tmp_path, PAIR_SPEC.replace("{kind: constant}", "{kind: counting}"), "wrong.yaml"
+    )
     out = run_cli("validate", str(wrong))
     assert out.returncode == 2
-    assert (f"{wrong}:4:11: trainer.kind: trainer kind 'nudging' cannot train model kind 'counting': "
-            "it trains constant") in out.stderr
+    assert (
+        f"{wrong}:4:11: trainer.kind: trainer kind 'nudging' cannot train model kind 'counting': "
+        "it trains constant"
+    ) in out.stderr

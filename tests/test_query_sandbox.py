@@ -77,7 +77,9 @@ def test_no_statement_writes_a_file_or_changes_a_setting(store, tmp_path):
 
 def test_copy_to_an_artifact_is_refused_across_processes(store):
     path, art = store
-    out = run_cli("query", f"EXPLAIN ANALYZE COPY (SELECT 'pwned') TO '{art}'", "--store", str(path))
+    out = run_cli(
+        "query", f"EXPLAIN ANALYZE COPY (SELECT 'pwned') TO '{art}'", "--store", str(path)
+    )
     assert out.returncode == 2 and "read-only" in out.stderr and "Traceback" not in out.stderr
     assert art.read_text(encoding="utf-8") == "model"
 
@@ -102,7 +104,9 @@ def test_duplicate_column_names_are_made_unique(store):
     path, _ = store
     df = specrun.open_store(str(path)).query("SELECT 1 AS a, 2 AS a, 3 AS a")
     assert df.columns == ["a", "a_1", "a_2"] and df.row(0) == (1, 2, 3)
-    df = specrun.open_store(str(path)).query("SELECT r.run_id, a.run_id, tags FROM runs r JOIN artifacts a USING (run_id)")
+    df = specrun.open_store(str(path)).query(
+        "SELECT r.run_id, a.run_id, tags FROM runs r JOIN artifacts a USING (run_id)"
+    )
     assert df.columns == ["run_id", "run_id_1", "tags"]  # a list column: the Arrow path
     out = run_cli("query", "select 1 as a, 2 as a", "--store", str(path))
     assert out.returncode == 0 and "DuplicateError" not in out.stderr and "a_1" in out.stdout
@@ -110,8 +114,14 @@ def test_duplicate_column_names_are_made_unique(store):
 
 def test_csv_holds_nested_columns_as_json(store):
     path, _ = store
-    out = run_cli("query", "SELECT run_id, tags, {'x': 1} AS s FROM runs ORDER BY run_id", "--format", "csv",
-                  "--store", str(path))
+    out = run_cli(
+        "query",
+        "SELECT run_id, tags, {'x': 1} AS s FROM runs ORDER BY run_id",
+        "--format",
+        "csv",
+        "--store",
+        str(path),
+    )
     assert out.returncode == 0, out.stderr
     rows = pl.read_csv(out.stdout.encode())
     assert rows["run_id"].to_list() == ["r1", "r2"]

@@ -13,7 +13,14 @@ pytestmark = pytest.mark.ray
 
 def test_run_in_ray_actor_streams_metrics_samples_and_artifacts(tmp_path):
     store_file = tmp_path / "s.duckdb"
-    out = run_cli("run", str(SPECS / "quickstart_topics.yaml"), "-o", "model.epochs=3", "--store", str(store_file))
+    out = run_cli(
+        "run",
+        str(SPECS / "quickstart_topics.yaml"),
+        "-o",
+        "model.epochs=3",
+        "--store",
+        str(store_file),
+    )
     assert out.returncode == 0, out.stderr
     assert "run id:" in out.stdout and "accuracy" in out.stdout
     store = specrun.open_store(str(store_file))
@@ -25,5 +32,8 @@ def test_run_in_ray_actor_streams_metrics_samples_and_artifacts(tmp_path):
     arts = store.artifacts(run["run_id"])
     assert arts.height == 3  # the model, its params and core's model card
     for row in arts.iter_rows(named=True):
-        assert hashlib.sha256((store.artifact_root / row["path"]).read_bytes()).hexdigest() == row["sha256"]
+        assert (
+            hashlib.sha256((store.artifact_root / row["path"]).read_bytes()).hexdigest()
+            == row["sha256"]
+        )
     assert store.samples(run["run_id"]).height > 0

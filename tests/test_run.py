@@ -13,7 +13,9 @@ QUICK = str(SPECS / "quickstart_topics.yaml")
 
 def test_quickstart_learns_and_is_recorded(tmp_path):
     store_file = tmp_path / "s.duckdb"
-    result = specrun.run(QUICK, overrides=["data.rows=300", "model.epochs=3"], store=str(store_file), local=True)
+    result = specrun.run(
+        QUICK, overrides=["data.rows=300", "model.epochs=3"], store=str(store_file), local=True
+    )
     assert result.status == "finished", result.error
     store = specrun.open_store(str(store_file))
     run = store.run(result.run_id)
@@ -32,20 +34,32 @@ def test_quickstart_learns_and_is_recorded(tmp_path):
     assert loss[-1] < loss[0]
 
     # params keep their real types: a float compares as a float in SQL
-    hits = store.query("SELECT path FROM params WHERE run_id = ? AND type = 'float' AND value_num > 0.1 ORDER BY path",
-                       [result.run_id])["path"].to_list()
+    hits = store.query(
+        "SELECT path FROM params WHERE run_id = ? AND type = 'float' AND value_num > 0.1 ORDER BY path",
+        [result.run_id],
+    )["path"].to_list()
     assert "model.lr" in hits and "data.noise" in hits
-    ints = store.query("SELECT value_int FROM params WHERE run_id = ? AND path = 'model.epochs'", [result.run_id])
+    ints = store.query(
+        "SELECT value_int FROM params WHERE run_id = ? AND path = 'model.epochs'", [result.run_id]
+    )
     assert ints["value_int"][0] == 3
 
     arts = store.artifacts(result.run_id)
-    assert set(arts["name"]) == {"model/bow_softmax.npz", "model/params.json", "model/specrun_model.json"}
+    assert set(arts["name"]) == {
+        "model/bow_softmax.npz",
+        "model/params.json",
+        "model/specrun_model.json",
+    }
     for row in arts.iter_rows(named=True):
         data = (store.artifact_root / row["path"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == row["sha256"] and len(data) == row["bytes"]
 
     samples = store.samples(result.run_id)
-    assert samples.height > 0 and samples["input"][0] and samples["reference"][0] in {"sports", "economy", "politics", "science"}
+    assert (
+        samples.height > 0
+        and samples["input"][0]
+        and samples["reference"][0] in {"sports", "economy", "politics", "science"}
+    )
     env = store.environment(result.run_id).row(0, named=True)
     assert env["python"].startswith("3.") and "specrun" in json.loads(env["packages"])
     assert json.loads(run["plugin_versions"])["builtins"].startswith("specrun ")
@@ -53,9 +67,15 @@ def test_quickstart_learns_and_is_recorded(tmp_path):
 
 def test_same_seed_same_metrics_to_the_last_digit(tmp_path):
     store_file = str(tmp_path / "s.duckdb")
-    a = specrun.run(QUICK, overrides=["data.rows=200", "model.epochs=2"], store=store_file, local=True)
-    b = specrun.run(QUICK, overrides=["data.rows=200", "model.epochs=2"], store=store_file, local=True)
-    c = specrun.run(QUICK, overrides=["data.rows=200", "model.epochs=2", "seed=8"], store=store_file, local=True)
+    a = specrun.run(
+        QUICK, overrides=["data.rows=200", "model.epochs=2"], store=store_file, local=True
+    )
+    b = specrun.run(
+        QUICK, overrides=["data.rows=200", "model.epochs=2"], store=store_file, local=True
+    )
+    c = specrun.run(
+        QUICK, overrides=["data.rows=200", "model.epochs=2", "seed=8"], store=store_file, local=True
+    )
     assert a.metrics == b.metrics
     assert a.metrics != c.metrics
     store = specrun.open_store(store_file)
@@ -65,9 +85,14 @@ def test_same_seed_same_metrics_to_the_last_digit(tmp_path):
 
 
 def test_table_data_from_files_and_sql(tmp_path):
-    rows = ["text,label"] + [f"{'축구 골 경기' if i % 2 else '주가 금리 시장'} {i},{'sports' if i % 2 else 'economy'}" for i in range(120)]
+    rows = ["text,label"] + [
+        f"{'축구 골 경기' if i % 2 else '주가 금리 시장'} {i},{'sports' if i % 2 else 'economy'}"
+        for i in range(120)
+    ]
     (tmp_path / "rows.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    spec = write_spec(tmp_path, """\
+    spec = write_spec(
+        tmp_path,
+        """\
 name: table-run
 data:
   kind: table
@@ -75,31 +100,45 @@ data:
   split: {eval: 0.25, stratify: label}
 model: {kind: bow_softmax, epochs: 3}
 metrics: [{kind: accuracy}]
-""")
+""",
+    )
     result = specrun.run(str(spec), store=str(tmp_path / "s.duckdb"), local=True)
     assert result.status == "finished", result.error
     assert result.metrics["eval/accuracy"] == 1.0
-    sql = write_spec(tmp_path, f"""\
+    sql = write_spec(
+        tmp_path,
+        f"""\
 name: sql-run
 data:
   kind: sql
   query: "SELECT text, label FROM read_csv('{tmp_path}/rows.csv') WHERE label = 'sports' OR text LIKE '%1%'"
 model: {{kind: bow_softmax, epochs: 2}}
 metrics: [{{kind: accuracy}}]
-""", "sql.yaml")
+""",
+        "sql.yaml",
+    )
     result = specrun.run(str(sql), store=str(tmp_path / "s.duckdb"), local=True)
     assert result.status == "finished", result.error
 
 
 def test_missing_column_fails_clearly_and_is_recorded(tmp_path):
     (tmp_path / "rows.csv").write_text("sentence,label\na,x\nb,y\nc,x\nd,y\n")
-    spec = write_spec(tmp_path, "name: t\ndata: {kind: table, path: rows.csv}\nmodel: {kind: bow_softmax}\n")
+    spec = write_spec(
+        tmp_path, "name: t\ndata: {kind: table, path: rows.csv}\nmodel: {kind: bow_softmax}\n"
+    )
     # A table's header is read by validate: the missing column is a spec error, at its line.
     out = run_cli("validate", str(spec))
-    assert out.returncode == 2 and "spec.yaml:3:" in out.stderr and "model.text: column 'text' is not in" in out.stderr
+    assert (
+        out.returncode == 2
+        and "spec.yaml:3:" in out.stderr
+        and "model.text: column 'text' is not in" in out.stderr
+    )
     # A query's columns are known only when it runs: the run fails clearly and is recorded.
-    spec = write_spec(tmp_path, f"name: t\ndata: {{kind: sql, query: \"SELECT * FROM read_csv('{tmp_path}/rows.csv')\"}}\n"
-                                "model: {kind: bow_softmax}\n")
+    spec = write_spec(
+        tmp_path,
+        f"name: t\ndata: {{kind: sql, query: \"SELECT * FROM read_csv('{tmp_path}/rows.csv')\"}}\n"
+        "model: {kind: bow_softmax}\n",
+    )
     out = run_cli("run", str(spec), "--local", "--store", str(tmp_path / "s.duckdb"))
     assert out.returncode == 2, out.stderr
     assert "column 'text' is not in the train split" in out.stderr and "Traceback" not in out.stderr

@@ -75,9 +75,14 @@ def test_unknown_key_of_a_plugin_suggests(tmp_path):
 
 
 def test_wrong_type_and_nonpositive_values(tmp_path):
-    issues = issues_of(write_spec(tmp_path, GOOD.replace("epochs: 2", "epochs: many").replace("lr: 0.5", "lr: -1")))
+    issues = issues_of(
+        write_spec(tmp_path, GOOD.replace("epochs: 2", "epochs: many").replace("lr: 0.5", "lr: -1"))
+    )
     by_path = {i.path: i for i in issues}
-    assert "valid integer" in by_path["model.epochs"].message and "'many'" in by_path["model.epochs"].message
+    assert (
+        "valid integer" in by_path["model.epochs"].message
+        and "'many'" in by_path["model.epochs"].message
+    )
     assert by_path["model.epochs"].line == 8
     assert "greater than 0" in by_path["model.lr"].message and by_path["model.lr"].line == 9
 
@@ -90,9 +95,15 @@ def test_errors_in_list_sections_are_indexed(tmp_path):
 
 def test_extends_deep_merges_and_errors_point_at_the_base(tmp_path):
     base = write_spec(tmp_path, GOOD, "base.yaml")
-    child = write_spec(tmp_path, f"extends: {base.name}\nname: child\nmodel:\n  epochs: 4\n", "child.yaml")
+    child = write_spec(
+        tmp_path, f"extends: {base.name}\nname: child\nmodel:\n  epochs: 4\n", "child.yaml"
+    )
     spec = load_spec(child)
-    assert spec.name == "child" and spec.data["model"]["epochs"] == 4 and spec.data["model"]["lr"] == 0.5
+    assert (
+        spec.name == "child"
+        and spec.data["model"]["epochs"] == 4
+        and spec.data["model"]["lr"] == 0.5
+    )
     assert spec.data["data"]["kind"] == "generated_topics"
     write_spec(tmp_path, GOOD.replace("rows: 200", "rows: -5"), "base.yaml")
     (issue,) = issues_of(child)
@@ -116,7 +127,11 @@ def test_overrides_are_typed_as_yaml_and_checked(tmp_path):
     (issue,) = issues_of(path, ["modle.lr=1"])
     assert issue.file == "<command line>" and 'did you mean "model"' in issue.message
     (issue,) = issues_of(path, ["model.lr=fast"])
-    assert issue.path == "model.lr" and issue.file == "<command line>" and "valid number" in issue.message
+    assert (
+        issue.path == "model.lr"
+        and issue.file == "<command line>"
+        and "valid number" in issue.message
+    )
     (issue,) = issues_of(path, ["model.lr"])
     assert "expected dotted.path=value" in issue.message
     (issue,) = issues_of(path, ["metrics[3].kind=accuracy"])
@@ -134,7 +149,9 @@ def test_missing_and_empty_data_files(tmp_path):
 
 def test_relative_data_paths_resolve_against_the_spec_dir(tmp_path, monkeypatch):
     (tmp_path / "rows.csv").write_text("text,label\na b,x\nc d,y\n")
-    path = write_spec(tmp_path, "name: t\ndata:\n  kind: table\n  path: rows.csv\nmodel:\n  kind: bow_softmax\n")
+    path = write_spec(
+        tmp_path, "name: t\ndata:\n  kind: table\n  path: rows.csv\nmodel:\n  kind: bow_softmax\n"
+    )
     monkeypatch.chdir("/")
     assert load_spec(path).data["data"]["path"] == str(tmp_path / "rows.csv")
 
@@ -168,7 +185,7 @@ def test_validate_cli_exit_codes_and_messages(tmp_path):
     assert out.returncode == 0 and "ok" in out.stdout
     out = run_cli("validate", str(good), str(bad))
     assert out.returncode == 2
-    assert f"{bad}:11:5: metrics[0].kind: unknown metrics kind \"acc\"" in out.stderr
+    assert f'{bad}:11:5: metrics[0].kind: unknown metrics kind "acc"' in out.stderr
     assert "Traceback" not in out.stderr
 
 

@@ -14,8 +14,12 @@ from specrun.store.connection import connect
 @pytest.fixture
 def store_with_run(tmp_path):
     path = tmp_path / "s.duckdb"
-    result = specrun.run(str(SPECS / "quickstart_topics.yaml"), overrides=["data.rows=200", "model.epochs=2"],
-                         store=str(path), local=True)
+    result = specrun.run(
+        str(SPECS / "quickstart_topics.yaml"),
+        overrides=["data.rows=200", "model.epochs=2"],
+        store=str(path),
+        local=True,
+    )
     assert result.status == "finished"
     return path, result.run_id
 
@@ -23,10 +27,17 @@ def store_with_run(tmp_path):
 def test_query_returns_polars_and_refuses_writes(store_with_run):
     path, run_id = store_with_run
     store = specrun.open_store(str(path))
-    df = store.query("SELECT name, value FROM metrics WHERE run_id = ? AND split = 'eval'", [run_id])
+    df = store.query(
+        "SELECT name, value FROM metrics WHERE run_id = ? AND split = 'eval'", [run_id]
+    )
     assert isinstance(df, pl.DataFrame) and df.height > 0
-    for sql in ("DELETE FROM runs", "DROP TABLE metrics", "INSERT INTO runs (run_id) VALUES ('x')",
-                "UPDATE runs SET status = 'x'", "SELECT 1; DELETE FROM runs"):
+    for sql in (
+        "DELETE FROM runs",
+        "DROP TABLE metrics",
+        "INSERT INTO runs (run_id) VALUES ('x')",
+        "UPDATE runs SET status = 'x'",
+        "SELECT 1; DELETE FROM runs",
+    ):
         with pytest.raises(StoreError, match="read-only"):
             store.query(sql)
     assert store.query("SELECT count(*) AS n FROM runs")["n"][0] == 1
@@ -34,12 +45,23 @@ def test_query_returns_polars_and_refuses_writes(store_with_run):
 
 def test_query_cli_formats_and_errors(store_with_run, tmp_path):
     path, run_id = store_with_run
-    out = run_cli("query", "SELECT run_id, status FROM runs", "--format", "csv", "--store", str(path))
+    out = run_cli(
+        "query", "SELECT run_id, status FROM runs", "--format", "csv", "--store", str(path)
+    )
     assert out.returncode == 0 and f"{run_id},finished" in out.stdout
     out = run_cli("query", "SELECT * FROM runs", "--format", "json", "--store", str(path))
     assert out.returncode == 0 and '"status": "finished"' in out.stdout
     pq = tmp_path / "m.parquet"
-    out = run_cli("query", "SELECT * FROM metrics", "--format", "parquet", "--out", str(pq), "--store", str(path))
+    out = run_cli(
+        "query",
+        "SELECT * FROM metrics",
+        "--format",
+        "parquet",
+        "--out",
+        str(pq),
+        "--store",
+        str(path),
+    )
     assert out.returncode == 0 and pl.read_parquet(pq).height > 0
     out = run_cli("query", "DELETE FROM runs", "--store", str(path))
     assert out.returncode == 2 and "read-only" in out.stderr and "Traceback" not in out.stderr

@@ -266,7 +266,9 @@ def test_pbt_continues_weak_trials_from_a_strong_trials_checkpoint(ray_local, tm
         replaced = [
             r
             for r in runs
-            if r["trial_index"] == copy["trial_index"] and r["error"] and copy["run_id"] in r["error"]
+            if r["trial_index"] == copy["trial_index"]
+            and r["error"]
+            and copy["run_id"] in r["error"]
         ]
         assert len(replaced) == 1 and replaced[0]["status"] == "stopped"
         assert "replaced by the pbt scheduler" in replaced[0]["error"]

@@ -92,8 +92,16 @@ def test_ctrl_c_marks_the_running_trial_interrupted_and_resume_runs_only_the_res
 
 @pytest.mark.parametrize(("command", "example"), [("sweep", "sweep_topics"), ("cv", "cv_topics")])
 def test_sweep_or_cv_of_a_spec_without_that_section_is_a_clear_error(command, example, tmp_path):
-    result = run_cli(command, str(ROOT / "specs" / "quickstart_topics.yaml"), "--store", str(tmp_path / "s.duckdb"))
+    result = run_cli(
+        command,
+        str(ROOT / "specs" / "quickstart_topics.yaml"),
+        "--store",
+        str(tmp_path / "s.duckdb"),
+    )
     assert result.returncode == 2, result.stderr
-    assert f"quickstart_topics.yaml has no {command}: section (see specs/{example}.yaml)" in result.stderr
+    assert (
+        f"quickstart_topics.yaml has no {command}: section (see specs/{example}.yaml)"
+        in result.stderr
+    )
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "s.duckdb").exists()  # nothing was started, so nothing was written

@@ -150,7 +150,12 @@ def test_pbt_perturbs_the_swept_values_inside_their_bounds(tmp_path):
     assert set(mutations) == {"model.lr", "model.epochs", "model.l2"}  # never resources
     assert mutations["model.l2"] == [0.0, 0.001]
     clamp = pbt._custom_explore_fn
-    config = {"plan": {"trial_index": 0, "values": {"model.lr": 1.2, "model.epochs": 4.8, "model.l2": 0.0}}}
+    config = {
+        "plan": {
+            "trial_index": 0,
+            "values": {"model.lr": 1.2, "model.epochs": 4.8, "model.l2": 0.0},
+        }
+    }
     assert clamp(config)["plan"]["values"] == {"model.lr": 1.0, "model.epochs": 3, "model.l2": 0.0}
     low = {"plan": {"trial_index": 0, "values": {"model.lr": 0.004}}}
     assert clamp(low)["plan"]["values"] == {"model.lr": 0.01}

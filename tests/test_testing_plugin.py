@@ -33,7 +33,8 @@ def test_the_environment_is_isolated(specrun_env, specrun_store, tmp_path):
 
 
 def test_a_spec_runs_through_the_cli_and_its_metrics_are_read_back(
-        specrun_env, specrun_write_spec, specrun_cli, specrun_metric_series):
+    specrun_env, specrun_write_spec, specrun_cli, specrun_metric_series
+):
     path = specrun_write_spec(SPEC, "topics.yaml")
     assert yaml.safe_load(path.read_text(encoding="utf-8")) == SPEC
     proc = specrun_cli("run", str(path), "--local", "-q", expect=0, timeout=300)
@@ -49,8 +50,9 @@ def test_a_spec_runs_through_the_cli_and_its_metrics_are_read_back(
     assert accuracy and max(accuracy.values()) > 0.5, accuracy
 
 
-def test_a_failing_command_shows_its_status_and_output(specrun_env, specrun_write_spec,
-                                                       specrun_cli):
+def test_a_failing_command_shows_its_status_and_output(
+    specrun_env, specrun_write_spec, specrun_cli
+):
     bad = specrun_write_spec("name: t\ndata: {kind: no_such_source}\nmodel: {kind: bow_softmax}\n")
     with pytest.raises(AssertionError) as err:
         specrun_cli("validate", str(bad), expect=0, timeout=120)
@@ -64,13 +66,21 @@ def test_a_plugin_suite_gets_the_fixtures_from_outside_the_repository(tmp_path):
     outside this repository, with nothing on its path but the installed packages."""
     (tmp_path / "conftest.py").write_text(
         "import pytest\n\n@pytest.fixture\ndef specrun_plugins():\n    return 'textmetrics'\n\n"
-        "@pytest.fixture(autouse=True)\ndef _isolate(specrun_env):\n    yield\n")
+        "@pytest.fixture(autouse=True)\ndef _isolate(specrun_env):\n    yield\n"
+    )
     (tmp_path / "test_outside.py").write_text(
         "import os\n\ndef test_env(specrun_store):\n"
         "    assert os.environ['SPECRUN_PLUGINS'] == 'textmetrics'\n"
-        "    assert os.environ['SPECRUN_STORE'] == str(specrun_store)\n")
+        "    assert os.environ['SPECRUN_STORE'] == str(specrun_store)\n"
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "."],
-                          cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "1 passed" in proc.stdout

@@ -16,14 +16,22 @@ def test_show_and_runs_print_little_of_huge_values(tmp_path):
     huge = "x" * BIG
     spec = json.dumps({"name": "big", "description": huge, "seed": 1, "data": {"kind": "table"}})
     with connect(path, write=True) as db:
-        db.execute("""INSERT INTO runs (run_id, name, status, created_at, description, spec_text,
+        db.execute(
+            """INSERT INTO runs (run_id, name, status, created_at, description, spec_text,
                           spec_resolved, error, traceback, tags)
                       VALUES ('r1', 'big', 'failed', now(), ?, ?, ?, ?, ?, ['t'])""",
-                   [huge, huge, spec, "DataError: " + huge, huge])
-        db.execute("""INSERT INTO params (run_id, path, type, value_json)
-                      VALUES ('r1', 'description', 'str', to_json(?::VARCHAR))""", [huge])
-        db.execute("""INSERT INTO samples (run_id, split, step, idx, input, reference, output)
-                      VALUES ('r1', 'eval', 1, 0, ?, 'ref', ?)""", [huge, huge])
+            [huge, huge, spec, "DataError: " + huge, huge],
+        )
+        db.execute(
+            """INSERT INTO params (run_id, path, type, value_json)
+                      VALUES ('r1', 'description', 'str', to_json(?::VARCHAR))""",
+            [huge],
+        )
+        db.execute(
+            """INSERT INTO samples (run_id, split, step, idx, input, reference, output)
+                      VALUES ('r1', 'eval', 1, 0, ?, 'ref', ?)""",
+            [huge, huge],
+        )
     for args in (("show", "r1"), ("show", "r1", "--params"), ("runs",)):
         out = run_cli(*args, "--store", str(path), timeout=120)
         assert out.returncode == 0, out.stderr[-2000:]
@@ -32,14 +40,19 @@ def test_show_and_runs_print_little_of_huge_values(tmp_path):
             assert "more characters" in out.stdout
     # the JSON form is for scripts, and gives everything
     out = run_cli("show", "r1", "--json", "--store", str(path), timeout=120)
-    assert out.returncode == 0 and len(json.loads(out.stdout)["run"]["error"]) == BIG + len("DataError: ")
+    assert out.returncode == 0 and len(json.loads(out.stdout)["run"]["error"]) == BIG + len(
+        "DataError: "
+    )
 
 
 def test_a_huge_one_line_csv_error_is_cut(tmp_path):
     data = tmp_path / "wide.csv"
     data.write_text("a" * (5 << 20) + "\n", encoding="utf-8")  # one 5 MB column name, no rows
-    spec = write_spec(tmp_path, f"name: wide\ndata: {{kind: table, path: {data}, require: [label]}}\n"
-                                "model: {kind: bow_softmax}\n")
+    spec = write_spec(
+        tmp_path,
+        f"name: wide\ndata: {{kind: table, path: {data}, require: [label]}}\n"
+        "model: {kind: bow_softmax}\n",
+    )
     store = tmp_path / "s.duckdb"
     out = run_cli("run", str(spec), "--local", "--store", str(store), timeout=300)
     assert out.returncode == 2 and "label" in out.stderr and "Traceback" not in out.stderr

@@ -17,20 +17,29 @@ class _P(Params):
 def registry(monkeypatch: pytest.MonkeyPatch) -> None:
     hub = {"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     components = {
-        ("model", "torchy"): Component("model", "torchy", _P, "x:y", worker_env=hub,
-                                       worker_env_prefixes=("HF_",)),
+        ("model", "torchy"): Component(
+            "model", "torchy", _P, "x:y", worker_env=hub, worker_env_prefixes=("HF_",)
+        ),
         ("model", "plain"): Component("model", "plain", _P, "x:y"),
-        ("augment", "other"): Component("augment", "other", _P, "x:y",
-                                        worker_env_prefixes=("YOLO_",)),
+        ("augment", "other"): Component(
+            "augment", "other", _P, "x:y", worker_env_prefixes=("YOLO_",)
+        ),
     }
-    monkeypatch.setattr("specrun.plugins.get_registry", lambda: SimpleNamespace(components=components))
+    monkeypatch.setattr(
+        "specrun.plugins.get_registry", lambda: SimpleNamespace(components=components)
+    )
 
 
 def test_declared_settings_reach_only_the_runs_that_use_the_component(registry: None) -> None:
     user = {"SPECRUN_STORE": "/s", "HF_HOME": "/h", "YOLO_X": "1", "PATH": "/bin"}
     env = we.worker_env({"model": {"kind": "torchy"}}, user)
-    assert env == {"SPECRUN_STORE": "/s", "HF_HOME": "/h", "YOLO_X": "1",
-                   "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    assert env == {
+        "SPECRUN_STORE": "/s",
+        "HF_HOME": "/h",
+        "YOLO_X": "1",
+        "HF_HUB_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
     plain = we.worker_env({"model": {"kind": "plain"}, "augment": [{"kind": "other"}]}, user)
     assert "HF_HUB_OFFLINE" not in plain and plain["HF_HOME"] == "/h"  # prefixes pass on
 

@@ -39,8 +39,14 @@ def load_spec(path: str, overrides: list[str] | tuple[str, ...] = ()) -> Any:
     return _load(path, overrides)
 
 
-def run(spec: str | Any, overrides: list[str] | tuple[str, ...] = (), store: str | None = None,
-        local: bool = False, address: str | None = None, quiet: bool = True) -> Any:
+def run(
+    spec: str | Any,
+    overrides: list[str] | tuple[str, ...] = (),
+    store: str | None = None,
+    local: bool = False,
+    address: str | None = None,
+    quiet: bool = True,
+) -> Any:
     """Run a spec (a path or a loaded spec): one run's ``RunResult``, or for a spec with a
     ``sweep:`` or ``cv:`` section the sweep's or cross-validation's result."""
     from .execution import run_spec
@@ -54,8 +60,12 @@ def run(spec: str | Any, overrides: list[str] | tuple[str, ...] = (), store: str
     if spec.data.get("cv"):
         from .cv.driver import run_cv
 
-        return run_cv(spec, store=store, mode="local" if local else "ray", address=address, quiet=quiet)
-    return run_spec(spec, store=store, mode="local" if local else "ray", address=address, quiet=quiet)
+        return run_cv(
+            spec, store=store, mode="local" if local else "ray", address=address, quiet=quiet
+        )
+    return run_spec(
+        spec, store=store, mode="local" if local else "ray", address=address, quiet=quiet
+    )
 
 
 def open_store(path: str | None = None) -> Any:
@@ -94,12 +104,30 @@ def load_model(run_ref: str, store: str | None = None) -> Any:
         model = pm.hook.load_model(run=row, artifact_dir=run_dir, kind=kind, card=card or {})
     if model is None:
         made_by = f" (model kind {kind!r}, plugin {component.plugin!r})" if component else ""
-        raise UserError(f"no installed plugin can load the model of run {row['run_id']} ({row['name']}){made_by}")
+        raise UserError(
+            f"no installed plugin can load the model of run {row['run_id']} ({row['name']}){made_by}"
+        )
     return model
 
 
 __all__ = [
-    "Component", "Params", "Dataset", "Predictions", "RunContext", "hookimpl",
-    "ExistingFile", "ExistingDir", "ExistingPath", "UserError", "DataError", "SpecError",
-    "StoreError", "ResourceError", "load_spec", "run", "open_store", "load_model", "__version__",
+    "Component",
+    "Params",
+    "Dataset",
+    "Predictions",
+    "RunContext",
+    "hookimpl",
+    "ExistingFile",
+    "ExistingDir",
+    "ExistingPath",
+    "UserError",
+    "DataError",
+    "SpecError",
+    "StoreError",
+    "ResourceError",
+    "load_spec",
+    "run",
+    "open_store",
+    "load_model",
+    "__version__",
 ]

@@ -54,17 +54,17 @@ def _load_plugin_commands(group: click.Group) -> None:
         try:
             impl.function(cli=group)
         except Exception as exc:  # noqa: BLE001
-            click.echo(click.style("warning: ", fg="yellow") +
-                       f"plugin {impl.plugin_name!r} could not add its commands: {type(exc).__name__}: {exc}",
-                       err=True)
+            click.echo(
+                click.style("warning: ", fg="yellow")
+                + f"plugin {impl.plugin_name!r} could not add its commands: {type(exc).__name__}: {exc}",
+                err=True,
+            )
 
 
 @click.group(cls=SpecrunGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="specrun")
 def cli() -> None:
     """specrun: one YAML spec -> a validated, reproducible, recorded experiment."""
-
-
 
 
 @cli.command()
@@ -100,14 +100,24 @@ def _print_result(result: Any, store: str | None = None) -> None:
 @cli.command()
 @click.argument("spec", type=click.Path())
 @override_option
-@click.option("--local", is_flag=True, help="run in this process instead of a Ray actor (debugging)")
+@click.option(
+    "--local", is_flag=True, help="run in this process instead of a Ray actor (debugging)"
+)
 @address_option
 @store_option
 @click.option("-q", "--quiet", is_flag=True, help="no progress output")
 @click.option("-v", "--verbose", is_flag=True, help="show worker and framework logs")
 @click.option("--no-sweep", is_flag=True, help="run the spec once, ignoring its sweep: section")
-def run(spec: str, overrides: tuple[str, ...], local: bool, address: str | None, store: str | None,
-        quiet: bool, verbose: bool, no_sweep: bool) -> None:
+def run(
+    spec: str,
+    overrides: tuple[str, ...],
+    local: bool,
+    address: str | None,
+    store: str | None,
+    quiet: bool,
+    verbose: bool,
+    no_sweep: bool,
+) -> None:
     """Run an experiment: data -> augment -> model -> trainer -> metrics, recorded in the store."""
     from .spec import load_spec
 
@@ -123,44 +133,87 @@ def run(spec: str, overrides: tuple[str, ...], local: bool, address: str | None,
         from .sweep.commands import exit_for_sweep
         from .sweep.driver import run_sweep
 
-        exit_for_sweep(run_sweep(resolved, store=store, address=address, quiet=quiet, verbose=verbose), spec)
+        exit_for_sweep(
+            run_sweep(resolved, store=store, address=address, quiet=quiet, verbose=verbose), spec
+        )
         return
     if resolved.data.get("cv"):
         from .cv.driver import run_cv
         from .sweep.commands import exit_for_cv
 
-        exit_for_cv(run_cv(resolved, store=store, mode="local" if local else "ray", address=address,
-                           quiet=quiet, verbose=verbose))
+        exit_for_cv(
+            run_cv(
+                resolved,
+                store=store,
+                mode="local" if local else "ray",
+                address=address,
+                quiet=quiet,
+                verbose=verbose,
+            )
+        )
         return
     from .execution import run_spec
 
-    result = run_spec(resolved, store=store, mode="local" if local else "ray", address=address,
-                      quiet=quiet, verbose=verbose)
+    result = run_spec(
+        resolved,
+        store=store,
+        mode="local" if local else "ray",
+        address=address,
+        quiet=quiet,
+        verbose=verbose,
+    )
     _print_result(result, store)
     if result.status == "interrupted":
         _fail(f"run {result.run_id} interrupted; metrics logged so far are in the store", 130)
     if result.status != "finished":
         if result.user_error:
             _fail(f"run {result.run_id} failed: {result.error}", 2)
-        _fail(f"run {result.run_id} failed: {result.error}\n(the traceback is stored with the run: "
-              f"specrun query \"SELECT traceback FROM runs WHERE run_id='{result.run_id}'\")", 1)
+        _fail(
+            f"run {result.run_id} failed: {result.error}\n(the traceback is stored with the run: "
+            f"specrun query \"SELECT traceback FROM runs WHERE run_id='{result.run_id}'\")",
+            1,
+        )
 
 
 @cli.command()
 @click.option("--name", default=None, help="name pattern (* wildcards)")
 @click.option("--tag", default=None)
-@click.option("--status", default=None, type=click.Choice(["running", "finished", "failed", "interrupted", "stopped"]))
+@click.option(
+    "--status",
+    default=None,
+    type=click.Choice(["running", "finished", "failed", "interrupted", "stopped"]),
+)
 @click.option("--sweep", default=None, help="runs of a sweep id")
-@click.option("--where", "-w", "where", multiple=True, metavar="PATH OP VALUE",
-              help="keep runs whose param or final metric matches, e.g. model.optimizer=adam, "
-                   "model.lr<=1e-3, eval/accuracy>0.8 (OP: = != < <= > >=; repeat for AND)")
-@click.option("--sort", default=None, metavar="SPLIT/METRIC",
-              help="best runs first by this final metric (a loss ascending, others descending; "
-                   "+ or - in front forces ascending or descending)")
-@click.option("--last", default=20, show_default=True, type=int, help="at most this many runs (0: all)")
+@click.option(
+    "--where",
+    "-w",
+    "where",
+    multiple=True,
+    metavar="PATH OP VALUE",
+    help="keep runs whose param or final metric matches, e.g. model.optimizer=adam, "
+    "model.lr<=1e-3, eval/accuracy>0.8 (OP: = != < <= > >=; repeat for AND)",
+)
+@click.option(
+    "--sort",
+    default=None,
+    metavar="SPLIT/METRIC",
+    help="best runs first by this final metric (a loss ascending, others descending; "
+    "+ or - in front forces ascending or descending)",
+)
+@click.option(
+    "--last", default=20, show_default=True, type=int, help="at most this many runs (0: all)"
+)
 @store_option
-def runs(name: str | None, tag: str | None, status: str | None, sweep: str | None,
-         where: tuple[str, ...], sort: str | None, last: int, store: str | None) -> None:
+def runs(
+    name: str | None,
+    tag: str | None,
+    status: str | None,
+    sweep: str | None,
+    where: tuple[str, ...],
+    sort: str | None,
+    last: int,
+    store: str | None,
+) -> None:
     """List runs with their headline metrics: the newest first, or the best first with --sort.
 
     \b
@@ -172,18 +225,41 @@ def runs(name: str | None, tag: str | None, status: str | None, sweep: str | Non
     from .ui import out_console
 
     st = open_store(store)
-    df = st.runs(name=name, tag=tag, status=status, sweep=sweep, last=last, where=list(where), sort=sort)
+    df = st.runs(
+        name=name, tag=tag, status=status, sweep=sweep, last=last, where=list(where), sort=sort
+    )
     headline = _headline_metrics(st, df["run_id"].to_list())
     table = Table(title=f"runs in {st.path}")
     ranked = df.columns[-1] if sort else None
-    for col in ("run id", "name", "status", "created", "duration", *([ranked] if ranked else []), "metrics"):
+    for col in (
+        "run id",
+        "name",
+        "status",
+        "created",
+        "duration",
+        *([ranked] if ranked else []),
+        "metrics",
+    ):
         table.add_column(col, justify="right" if col == ranked else "left")
-    colors = {"finished": "green", "failed": "red", "interrupted": "yellow", "running": "cyan", "stopped": "yellow"}
+    colors = {
+        "finished": "green",
+        "failed": "red",
+        "interrupted": "yellow",
+        "running": "cyan",
+        "stopped": "yellow",
+    }
     for row in df.iter_rows(named=True):
         dur = f"{row['duration_s']:.1f}s" if row["duration_s"] is not None else ""
         value = [] if ranked is None else ["" if row[ranked] is None else f"{row[ranked]:.4g}"]
-        table.add_row(row["run_id"], row["name"], f"[{colors.get(row['status'], 'white')}]{row['status']}",
-                      str(row["created_at"])[:19], dur, *value, headline.get(row["run_id"], ""))
+        table.add_row(
+            row["run_id"],
+            row["name"],
+            f"[{colors.get(row['status'], 'white')}]{row['status']}",
+            str(row["created_at"])[:19],
+            dur,
+            *value,
+            headline.get(row["run_id"], ""),
+        )
     out_console.print(table)
 
 
@@ -205,9 +281,19 @@ def _headline_metrics(st: Any, run_ids: list[str]) -> dict[str, str]:
 
 @cli.command()
 @click.argument("sql")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table")
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="file for parquet output")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="seconds before the query is stopped")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table"
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False), default=None, help="file for parquet output"
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="seconds before the query is stopped",
+)
 @store_option
 def query(sql: str, fmt: str, out: str | None, timeout: float, store: str | None) -> None:
     """Answer read-only SQL over the store (tables: runs, params, metrics, metrics_final, artifacts, samples, environment, sweeps)."""
@@ -255,11 +341,16 @@ def plugins() -> None:
         table.add_row(section, kind, comp.plugin, comp.package, comp.version, comp.description)
     out_console.print(table)
     for b in reg.broken:
-        click.echo(click.style("broken plugin: ", fg="red") + f"{b.name} ({b.package}): {b.error}", err=True)
+        click.echo(
+            click.style("broken plugin: ", fg="red") + f"{b.name} ({b.package}): {b.error}",
+            err=True,
+        )
 
 
 @cli.command()
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="write to a file instead of stdout")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), default=None, help="write to a file instead of stdout"
+)
 def schema(out: str | None) -> None:
     """Print the JSON Schema of a spec with every installed plugin's params (for editors)."""
     from .spec import json_schema

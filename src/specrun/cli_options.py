@@ -23,9 +23,20 @@ def on_sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-store_option = click.option("--store", type=click.Path(dir_okay=False), default=None,
-                            help="run store (default: $SPECRUN_STORE or store/specrun.duckdb)")
-override_option = click.option("-o", "--override", "overrides", multiple=True, metavar="PATH=VALUE",
-                               help="set a spec value by dotted path, e.g. -o trainer.lr=1e-4 (repeatable)")
-address_option = click.option("--address", default=None,
-                              help="join an existing Ray cluster (default: $RAY_ADDRESS)")
+store_option = click.option(
+    "--store",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="run store (default: $SPECRUN_STORE or store/specrun.duckdb)",
+)
+override_option = click.option(
+    "-o",
+    "--override",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="set a spec value by dotted path, e.g. -o trainer.lr=1e-4 (repeatable)",
+)
+address_option = click.option(
+    "--address", default=None, help="join an existing Ray cluster (default: $RAY_ADDRESS)"
+)

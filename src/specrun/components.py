@@ -48,7 +48,9 @@ class Component:
 
     def __post_init__(self) -> None:
         if self.section not in SECTIONS:
-            raise ValueError(f"unknown section {self.section!r}; sections are {', '.join(SECTIONS)}")
+            raise ValueError(
+                f"unknown section {self.section!r}; sections are {', '.join(SECTIONS)}"
+            )
         if not self.description:
             doc = (self.params.__doc__ or "").strip()
             if doc and not doc.startswith("Base of every"):
@@ -61,9 +63,13 @@ class Component:
         if self.trains and self.section != "trainer":
             raise ValueError(f"{self.section} kind {self.kind!r}: only a trainer declares trains=")
         if self.distributed and self.section not in ("trainer", "model"):
-            raise ValueError(f"{self.section} kind {self.kind!r}: only a trainer or model declares distributed=")
+            raise ValueError(
+                f"{self.section} kind {self.kind!r}: only a trainer or model declares distributed="
+            )
         if self.needs_trainer and self.section != "model":
-            raise ValueError(f"{self.section} kind {self.kind!r}: only a model declares needs_trainer=")
+            raise ValueError(
+                f"{self.section} kind {self.kind!r}: only a model declares needs_trainer="
+            )
 
     def build(self, params: BaseModel) -> Any:
         """Call the factory; a ``"module:attr"`` factory is imported only now."""

@@ -33,7 +33,9 @@ class Dataset:
 
     def __getitem__(self, split: str) -> Any:
         if split not in self.splits:
-            raise DataError(f"the data has no {split!r} split (it has: {', '.join(self.splits) or 'none'})")
+            raise DataError(
+                f"the data has no {split!r} split (it has: {', '.join(self.splits) or 'none'})"
+            )
         return self.splits[split]
 
     def __contains__(self, split: str) -> bool:
@@ -78,7 +80,9 @@ class Predictions:
         for n in names:
             value = getattr(self, n, None) if n != "extra" else self.extra
             if value is None:
-                raise UserError(f"metric {metric!r} needs predictions with {n!r}, but the trainer gave none")
+                raise UserError(
+                    f"metric {metric!r} needs predictions with {n!r}, but the trainer gave none"
+                )
 
 
 class Progress:
@@ -98,7 +102,9 @@ class Progress:
         now = time.monotonic()
         if now - self._last > 0.2 or (self.total and self.completed >= self.total):
             self._last = now
-            self.ctx._emit(("progress", self.id, self.description, self.total, self.completed, False))
+            self.ctx._emit(
+                ("progress", self.id, self.description, self.total, self.completed, False)
+            )
 
     def close(self) -> None:
         self.ctx._emit(("progress", self.id, self.description, self.total, self.completed, True))
@@ -125,9 +131,17 @@ class Group:
 
 
 class RunContext:
-    def __init__(self, run_id: str, spec: dict[str, Any], sink: Sink, work_dir: Path,
-                 device: str = "cpu", local: bool = True, metric_components: list[Any] | None = None,
-                 group: Group | None = None):
+    def __init__(
+        self,
+        run_id: str,
+        spec: dict[str, Any],
+        sink: Sink,
+        work_dir: Path,
+        device: str = "cpu",
+        local: bool = True,
+        metric_components: list[Any] | None = None,
+        group: Group | None = None,
+    ):
         self.run_id = run_id
         self.spec = spec
         self.seed = int(spec.get("seed", 0))
@@ -186,7 +200,9 @@ class RunContext:
     def log(self, message: str) -> None:
         self._emit(("log", str(message)))
 
-    def log_metrics(self, values: dict[str, Any], step: int | None = None, split: str = "train") -> None:
+    def log_metrics(
+        self, values: dict[str, Any], step: int | None = None, split: str = "train"
+    ) -> None:
         step = self.step if step is None else int(step)
         clean: dict[str, float | None] = {}
         for k, v in values.items():
@@ -200,19 +216,25 @@ class RunContext:
         if clean:
             self._emit(("metrics", split, clean, step))
 
-    def log_samples(self, rows: Iterable[dict[str, Any]], split: str = "eval", step: int | None = None) -> None:
+    def log_samples(
+        self, rows: Iterable[dict[str, Any]], split: str = "eval", step: int | None = None
+    ) -> None:
         rows = list(rows)
         if rows:
             self._emit(("samples", split, self.step if step is None else step, rows))
 
-    def save_artifact(self, path: str | os.PathLike[str], name: str | None = None, kind: str | None = None) -> None:
+    def save_artifact(
+        self, path: str | os.PathLike[str], name: str | None = None, kind: str | None = None
+    ) -> None:
         """Send a file, or every file under a directory, to the driver's store."""
         p = Path(path)
         if not p.exists():
             raise FileNotFoundError(f"artifact {p} does not exist")
         from .store.artifact_names import clean_artifact_name
 
-        base = clean_artifact_name(name or p.name)  # here, so the plugin's own line is in the traceback
+        base = clean_artifact_name(
+            name or p.name
+        )  # here, so the plugin's own line is in the traceback
         files = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file())
         for f in files:
             rel = base if p.is_file() else f"{base}/{f.relative_to(p).as_posix()}"
@@ -226,7 +248,9 @@ class RunContext:
         from .model_card import card_bytes, card_name_for
 
         name = card_name_for(base, is_dir)
-        model_kind = (self.spec.get("model") or {}).get("kind") if isinstance(self.spec, dict) else None
+        model_kind = (
+            (self.spec.get("model") or {}).get("kind") if isinstance(self.spec, dict) else None
+        )
         if not model_kind or name in self._cards_saved:
             return
         from .plugins import get_registry
@@ -235,8 +259,19 @@ class RunContext:
         if component is None:
             return
         self._cards_saved.add(name)
-        self._emit(("artifact", name, "model", card_bytes(
-            plugin=component.plugin, kind=model_kind, package=component.package, version=component.version)))
+        self._emit(
+            (
+                "artifact",
+                name,
+                "model",
+                card_bytes(
+                    plugin=component.plugin,
+                    kind=model_kind,
+                    package=component.package,
+                    version=component.version,
+                ),
+            )
+        )
 
     def progress(self, total: int | None, description: str) -> Progress:
         return Progress(self, total, description)
@@ -277,7 +312,7 @@ class RunContext:
             results.update({k: float(v) for k, v in out.items() if v is not None})
         for k, v in preds.extra.items():
             if k.startswith("metric:"):
-                results[k[len("metric:"):]] = float(v)
+                results[k[len("metric:") :]] = float(v)
         self.evaluated.add((preds.split, self.step if step is None else int(step)))
         if results:
             self.log_metrics(results, step=step, split=preds.split)

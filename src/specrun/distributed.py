@@ -97,8 +97,13 @@ def train_loop(config: dict[str, Any]) -> None:
         checkpoint.to_directory(str(restart_dir))
         step_file = restart_dir / STEP_FILE
         restart_step = json.loads(step_file.read_text())["step"] if step_file.is_file() else None
-    place = {**node_info(), "rank": group.rank, "local_rank": group.local_rank, "pid": os.getpid(),
-             "gpu_ids": [str(g) for g in ray.get_gpu_ids()]}
+    place = {
+        **node_info(),
+        "rank": group.rank,
+        "local_rank": group.local_rank,
+        "pid": os.getpid(),
+        "gpu_ids": [str(g) for g in ray.get_gpu_ids()],
+    }
     ray.get(queue.put.remote(("placement", group.rank, place)))
     if group.is_main:
         ray.get(queue.put.remote(("attempt", restart_step)))
@@ -122,8 +127,16 @@ def train_loop(config: dict[str, Any]) -> None:
 
     device = "cuda" if config["gpus"] > 0 else "cpu"
     try:
-        outcome = run_pipeline(config["spec"], config["run_id"], sink, device, local=False,
-                               spec_path=config["spec_path"], group=group, setup=setup)
+        outcome = run_pipeline(
+            config["spec"],
+            config["run_id"],
+            sink,
+            device,
+            local=False,
+            spec_path=config["spec_path"],
+            group=group,
+            setup=setup,
+        )
     finally:
         if restart_dir is not None:
             shutil.rmtree(restart_dir, ignore_errors=True)
@@ -141,7 +154,12 @@ class AttemptFilter:
     """Between the queue and the ``EventRecorder``: restarts, placement and the outcome."""
 
     def __init__(self, recorder: Any, hold: bool, max_failures: int, workers: int):
-        self.recorder, self.hold, self.max_failures, self.workers = recorder, hold, max_failures, workers
+        self.recorder, self.hold, self.max_failures, self.workers = (
+            recorder,
+            hold,
+            max_failures,
+            workers,
+        )
         self.held: list[Any] = []
         self.floor: int | None = None  # the new attempt's rows at or before this step are stored
         self.attempts = 0
@@ -156,10 +174,17 @@ class AttemptFilter:
             self.placement[int(event[1])] = event[2]  # a new attempt's rank replaces the old
             self.placed += 1
             if self.placed % self.workers == 0:
-                self.recorder(("log", "workers: " + ", ".join(
-                    f"rank {r} pid {p.get('pid')} on {p.get('node_ip') or p.get('node_host')}"
-                    + (f" GPU {','.join(p['gpu_ids'])}" if p.get("gpu_ids") else "")
-                    for r, p in sorted(self.placement.items()))))
+                self.recorder(
+                    (
+                        "log",
+                        "workers: "
+                        + ", ".join(
+                            f"rank {r} pid {p.get('pid')} on {p.get('node_ip') or p.get('node_host')}"
+                            + (f" GPU {','.join(p['gpu_ids'])}" if p.get("gpu_ids") else "")
+                            for r, p in sorted(self.placement.items())
+                        ),
+                    )
+                )
         elif kind == "attempt":
             self.attempts += 1
             self.held.clear()
@@ -168,12 +193,23 @@ class AttemptFilter:
             self.floor = self.committed
             self.outcome = None
             if self.attempts > 1:
-                where = f"the checkpoint at step {event[1]}" if event[1] is not None else "the start (no checkpoint yet)"
-                self.recorder(("log", f"a worker failed: the worker group restarted from {where} "
-                               f"(restart {self.attempts - 1} of at most {self.max_failures})"))
+                where = (
+                    f"the checkpoint at step {event[1]}"
+                    if event[1] is not None
+                    else "the start (no checkpoint yet)"
+                )
+                self.recorder(
+                    (
+                        "log",
+                        f"a worker failed: the worker group restarted from {where} "
+                        f"(restart {self.attempts - 1} of at most {self.max_failures})",
+                    )
+                )
         elif kind == "checkpoint":
             steps = [int(e[3] if e[0] == "metrics" else e[2] or 0) for e in self.held]
-            self.committed = max([int(event[1]), *steps, *([self.committed] if self.committed is not None else [])])
+            self.committed = max(
+                [int(event[1]), *steps, *([self.committed] if self.committed is not None else [])]
+            )
             for held in self.held:
                 self.recorder(held)
             self.held.clear()
@@ -197,8 +233,9 @@ class AttemptFilter:
         self.held.clear()
 
 
-def run_distributed(ray: Any, spec: Any, run_id: str, recorder: Any, record_all: Any,
-                    env: dict[str, str]) -> dict[str, Any]:
+def run_distributed(
+    ray: Any, spec: Any, run_id: str, recorder: Any, record_all: Any, env: dict[str, str]
+) -> dict[str, Any]:
     """The driver's side: start the group, drain rank 0's events into ``record_all(filter,
     events)`` until it ends; ``env``: the workers' environment variables."""
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
@@ -209,20 +246,36 @@ def run_distributed(ray: Any, spec: Any, run_id: str, recorder: Any, record_all:
     gpus, cpus = float(res.get("gpus", 0)), float(res.get("cpus", 1))
     queue = ray.remote(EventQueue).options(num_cpus=0).remote()
     storage = Path(tempfile.mkdtemp(prefix=f"specrun-train-{run_id}-"))
-    per_worker: dict[str, float] = {"CPU": cpus, **{k: float(v) for k, v in (res.get("custom") or {}).items()}}
+    per_worker: dict[str, float] = {
+        "CPU": cpus,
+        **{k: float(v) for k, v in (res.get("custom") or {}).items()},
+    }
     if gpus:
         per_worker["GPU"] = gpus
     trainer = TorchTrainer(
         train_loop,
-        train_loop_config={"spec": spec.data, "run_id": run_id, "spec_path": spec.path, "queue": queue,
-                           "max_failures": max_failures, "gpus": gpus},
-        scaling_config=ScalingConfig(num_workers=workers, use_gpu=gpus > 0, resources_per_worker=per_worker),
-        run_config=RunConfig(name=run_id, storage_path=str(storage),
-                             failure_config=FailureConfig(max_failures=max_failures),
-                             checkpoint_config=CheckpointConfig(num_to_keep=1),
-                             worker_runtime_env={"env_vars": env}),  # type: ignore[call-arg]  # v2's
+        train_loop_config={
+            "spec": spec.data,
+            "run_id": run_id,
+            "spec_path": spec.path,
+            "queue": queue,
+            "max_failures": max_failures,
+            "gpus": gpus,
+        },
+        scaling_config=ScalingConfig(
+            num_workers=workers, use_gpu=gpus > 0, resources_per_worker=per_worker
+        ),
+        run_config=RunConfig(
+            name=run_id,
+            storage_path=str(storage),
+            failure_config=FailureConfig(max_failures=max_failures),
+            checkpoint_config=CheckpointConfig(num_to_keep=1),
+            worker_runtime_env={"env_vars": env},
+        ),  # type: ignore[call-arg]  # v2's
     )
-    filt = AttemptFilter(recorder, hold=max_failures > 0, max_failures=max_failures, workers=workers)
+    filt = AttemptFilter(
+        recorder, hold=max_failures > 0, max_failures=max_failures, workers=workers
+    )
     result: dict[str, Any] = {}
 
     def fit() -> None:
@@ -241,8 +294,11 @@ def run_distributed(ray: Any, spec: Any, run_id: str, recorder: Any, record_all:
         record_all(filt, ray.get(queue.drain.remote()))
     finally:
         recorder.writer.update_run(
-            run_id, workers=workers, restarts=max(0, filt.attempts - 1),
-            placement=json.dumps([filt.placement[r] for r in sorted(filt.placement)]))
+            run_id,
+            workers=workers,
+            restarts=max(0, filt.attempts - 1),
+            placement=json.dumps([filt.placement[r] for r in sorted(filt.placement)]),
+        )
         if 0 in filt.placement:
             from .placement import record_node
 

@@ -80,7 +80,11 @@ def execute(spec: ResolvedSpec, ctx: RunContext) -> dict[str, float]:
         for split in ("eval", "test"):
             if (split, ctx.step) in ctx.evaluated:
                 continue  # the trainer already evaluated this split at the last step
-            if split in dataset.splits and len(dataset.splits[split]) and hasattr(trainer, "predict"):
+            if (
+                split in dataset.splits
+                and len(dataset.splits[split])
+                and hasattr(trainer, "predict")
+            ):
                 preds = trainer.predict(ctx, model, dataset, split)
                 if preds is not None:
                     for k, v in ctx.evaluate(preds).items():

@@ -74,7 +74,9 @@ class SpecError(UserError):
 
     def __init__(self, issues: list[SpecIssue]):
         self.issues = list(issues)
-        Exception.__init__(self, "\n".join(str(i) for i in self.issues))  # each issue is cut already
+        Exception.__init__(
+            self, "\n".join(str(i) for i in self.issues)
+        )  # each issue is cut already
 
 
 def did_you_mean(word: str, candidates: list[str] | set[str] | tuple[str, ...]) -> str:

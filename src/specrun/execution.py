@@ -105,7 +105,8 @@ def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
                 raise UserError(
                     f"the Ray cluster at {address} wants an authentication token (token auth is on "
                     "there): give it with RAY_AUTH_TOKEN=TOKEN or RAY_AUTH_TOKEN_PATH=FILE "
-                    "(`ray get-auth-token` on the cluster's head node prints it)")
+                    "(`ray get-auth-token` on the cluster's head node prints it)"
+                )
             if failure is not None:
                 raise failure
         else:
@@ -113,7 +114,9 @@ def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
 
             # "local": a new embedded instance, never a cluster that `ray start` left in
             # /tmp/ray/ray_current_cluster (ray.init() with no address joins that one)
-            ray.init(address="local", num_cpus=os.cpu_count() or 1, num_gpus=len(gpu_names()), **kwargs)
+            ray.init(
+                address="local", num_cpus=os.cpu_count() or 1, num_gpus=len(gpu_names()), **kwargs
+            )
     except ConnectionError as exc:
         raise UserError(f"cannot reach the Ray cluster at {address}: {exc}") from None
     finally:
@@ -166,7 +169,9 @@ def check_cluster_resources(ray: Any, resources: dict[str, Any], where: str) -> 
             continue
         best = max((float(n["Resources"].get(key, 0)) for n in nodes), default=0.0)
         if best < amount:
-            label = {"CPU": "CPUs", "GPU": "GPUs", "memory": "bytes of memory"}.get(key, f"units of {key!r}")
+            label = {"CPU": "CPUs", "GPU": "GPUs", "memory": "bytes of memory"}.get(
+                key, f"units of {key!r}"
+            )
             hint = " (set resources.gpus: 0 to run on the CPU)" if key == "GPU" else ""
             raise ResourceError(
                 f"resources: the spec asks for {amount:g} {label} but no node of {where} has that much "
@@ -193,7 +198,9 @@ def check_local_resources(resources: dict[str, Any]) -> None:
 class EventRecorder:
     """Turns worker events into store rows and display updates (driver side)."""
 
-    def __init__(self, writer: StoreWriter, info: RunInfo, display: Any, hooks: Any, on_report: Any = None):
+    def __init__(
+        self, writer: StoreWriter, info: RunInfo, display: Any, hooks: Any, on_report: Any = None
+    ):
         self.writer, self.info, self.display, self.hooks = writer, info, display, hooks
         self.on_report = on_report
         # No plugin watches metrics (the usual case): no MetricPoint per value, no hook call.
@@ -210,7 +217,10 @@ class EventRecorder:
             if self.metric_hooks:
                 from .hooks_api import MetricPoint
 
-                self.hooks.metrics_logged(run=self.info, metrics=[MetricPoint(split, k, step, v) for k, v in values.items()])
+                self.hooks.metrics_logged(
+                    run=self.info,
+                    metrics=[MetricPoint(split, k, step, v) for k, v in values.items()],
+                )
         elif kind == "samples":
             _, split, step, rows = event
             start = self.sample_counts.get(split, 0)
@@ -243,9 +253,16 @@ class EventRecorder:
             raise ValueError(f"unknown event {kind!r}")
 
 
-def run_spec(spec: ResolvedSpec, store: str | os.PathLike[str] | None = None, mode: str = "ray",
-             address: str | None = None, parent_id: str | None = None, sweep_id: str | None = None,
-             quiet: bool = False, verbose: bool = False) -> RunResult:
+def run_spec(
+    spec: ResolvedSpec,
+    store: str | os.PathLike[str] | None = None,
+    mode: str = "ray",
+    address: str | None = None,
+    parent_id: str | None = None,
+    sweep_id: str | None = None,
+    quiet: bool = False,
+    verbose: bool = False,
+) -> RunResult:
     """Run one resolved spec and record it. Raises ``UserError`` only before the run row
     exists (resources); afterwards every outcome is a ``RunResult`` with its status."""
     if mode not in ("ray", "local"):
@@ -253,14 +270,28 @@ def run_spec(spec: ResolvedSpec, store: str | os.PathLike[str] | None = None, mo
     if mode == "local":
         check_local_resources(spec.data.get("resources", {}))
         if int(spec.data.get("resources", {}).get("workers", 1)) > 1:
-            raise ResourceError("resources.workers: a multi-worker run needs Ray (Ray Train); "
-                                "run it without --local, or set resources.workers: 1")
+            raise ResourceError(
+                "resources.workers: a multi-worker run needs Ray (Ray Train); "
+                "run it without --local, or set resources.workers: 1"
+            )
         return _record(spec, store, "local", None, parent_id, sweep_id, quiet, verbose)
     with ray_session(address, verbose) as ray:
-        where = f"the Ray cluster at {address or os.environ.get('RAY_ADDRESS')}" if (address or os.environ.get("RAY_ADDRESS")) else "this machine"
+        where = (
+            f"the Ray cluster at {address or os.environ.get('RAY_ADDRESS')}"
+            if (address or os.environ.get("RAY_ADDRESS"))
+            else "this machine"
+        )
         check_cluster_resources(ray, spec.data.get("resources", {}), where)
-        return _record(spec, store, "cluster" if (address or os.environ.get("RAY_ADDRESS")) else "ray",
-                       ray, parent_id, sweep_id, quiet, verbose)
+        return _record(
+            spec,
+            store,
+            "cluster" if (address or os.environ.get("RAY_ADDRESS")) else "ray",
+            ray,
+            parent_id,
+            sweep_id,
+            quiet,
+            verbose,
+        )
 
 
 def collect_provenance(hooks: Any, info: RunInfo) -> dict[str, Any] | None:
@@ -274,8 +305,11 @@ def collect_provenance(hooks: Any, info: RunInfo) -> dict[str, Any] | None:
             found = impl.function(run=info)
         except Exception as exc:  # noqa: BLE001 - provenance never stops a run
             found = None
-            click.echo(click.style("warning: ", fg="yellow") + f"plugin {impl.plugin_name!r} "
-                       f"could not collect provenance: {type(exc).__name__}: {exc}", err=True)
+            click.echo(
+                click.style("warning: ", fg="yellow") + f"plugin {impl.plugin_name!r} "
+                f"could not collect provenance: {type(exc).__name__}: {exc}",
+                err=True,
+            )
         for section, value in (found or {}).items():
             merged[section] = value
             for warning in (value.get("warnings") or []) if isinstance(value, dict) else []:
@@ -283,8 +317,16 @@ def collect_provenance(hooks: Any, info: RunInfo) -> dict[str, Any] | None:
     return merged or None
 
 
-def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str | None,
-            sweep_id: str | None, quiet: bool, verbose: bool) -> RunResult:
+def _record(
+    spec: ResolvedSpec,
+    store: Any,
+    mode: str,
+    ray: Any,
+    parent_id: str | None,
+    sweep_id: str | None,
+    quiet: bool,
+    verbose: bool,
+) -> RunResult:
     from . import environment
     from .plugins import get_manager, plugin_versions
     from .ui import RunDisplay
@@ -310,7 +352,9 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
 
                 gpus = float(spec.data.get("resources", {}).get("gpus", 0))
                 device = "cuda" if gpus > 0 else "cpu"  # check_local_resources saw the GPU
-                outcome = run_pipeline(spec.data, run_id, recorder, device, local=True, spec_path=spec.path)
+                outcome = run_pipeline(
+                    spec.data, run_id, recorder, device, local=True, spec_path=spec.path
+                )
             elif int(spec.data.get("resources", {}).get("workers", 1)) > 1:
                 from .distributed import run_distributed
 
@@ -326,7 +370,9 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
         outcome = outcome_of(exc)
     finally:
         try:
-            writer.finish_run(run_id, outcome["status"], outcome.get("error"), outcome.get("traceback"))
+            writer.finish_run(
+                run_id, outcome["status"], outcome.get("error"), outcome.get("traceback")
+            )
         except UserError as exc:  # a full disk: the outcome is still reported, and kept pending
             _say(f"could not record the outcome yet: {exc}")
         finally:
@@ -336,8 +382,16 @@ def _record(spec: ResolvedSpec, store: Any, mode: str, ray: Any, parent_id: str 
             if lost and outcome["status"] == "finished":  # the run went well, its record did not
                 outcome = {**outcome, "status": "failed", "error": lost[0], "user_error": True}
             hooks.run_finished(run=info, status=outcome["status"], error=outcome.get("error"))
-    return RunResult(run_id, spec.name, outcome["status"], outcome.get("metrics", {}), outcome.get("error"),
-                     bool(outcome.get("user_error")), time.monotonic() - started, recorder.artifacts)
+    return RunResult(
+        run_id,
+        spec.name,
+        outcome["status"],
+        outcome.get("metrics", {}),
+        outcome.get("error"),
+        bool(outcome.get("user_error")),
+        time.monotonic() - started,
+        recorder.artifacts,
+    )
 
 
 def _record_all(recorder: Callable[[Any], None], events: list[Any]) -> None:
@@ -382,7 +436,9 @@ def actor_options(spec_data: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _run_in_actor(ray: Any, spec: ResolvedSpec, run_id: str, recorder: EventRecorder) -> dict[str, Any]:
+def _run_in_actor(
+    ray: Any, spec: ResolvedSpec, run_id: str, recorder: EventRecorder
+) -> dict[str, Any]:
     from ray.exceptions import RayActorError
 
     from .worker import RunWorker
@@ -412,7 +468,10 @@ def _run_in_actor(ray: Any, spec: ResolvedSpec, run_id: str, recorder: EventReco
             raise
         except RayActorError as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            return {"status": "failed", "error": f"the worker process running the run died: {reason}"}
+            return {
+                "status": "failed",
+                "error": f"the worker process running the run died: {reason}",
+            }
     finally:
         try:
             ray.kill(actor, no_restart=True)

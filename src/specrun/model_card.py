@@ -29,8 +29,14 @@ def card_name_for(artifact_name: str, is_dir: bool) -> str:
 
 
 def card_bytes(*, plugin: str, kind: str, package: str = "", version: str = "") -> bytes:
-    card = {"card_version": CARD_VERSION, "section": "model", "kind": kind, "plugin": plugin,
-            "package": package, "version": version}
+    card = {
+        "card_version": CARD_VERSION,
+        "section": "model",
+        "kind": kind,
+        "plugin": plugin,
+        "package": package,
+        "version": version,
+    }
     return (json.dumps(card, indent=2, sort_keys=True) + "\n").encode()
 
 

@@ -38,7 +38,11 @@ def record_node(store: Path, run_id: str, info: dict[str, Any]) -> None:
 
     batch_for(Path(store)).update(
         run_id,
-        {"node_id": info.get("node_id"), "node_ip": info.get("node_ip"), "node_host": info.get("node_host")},
+        {
+            "node_id": info.get("node_id"),
+            "node_ip": info.get("node_ip"),
+            "node_host": info.get("node_host"),
+        },
     )
 
 

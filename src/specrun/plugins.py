@@ -85,7 +85,9 @@ def get_manager() -> pluggy.PluginManager:
             pm.register(module, name=ep.name)
         except Exception as exc:  # noqa: BLE001 - report any import failure by name
             registry.broken.append(
-                BrokenPlugin(ep.name, package, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+                BrokenPlugin(
+                    ep.name, package, f"{type(exc).__name__}: {exc}", traceback.format_exc()
+                )
             )
             continue
         registry.plugins[ep.name] = (package, version)
@@ -104,16 +106,24 @@ def _collect_sections(pm: pluggy.PluginManager, registry: Registry) -> None:
             section.plugin, section.package = _name, _pkg
             other = registry.sections.get(section.name)
             if other is not None and other.plugin != _name:
-                registry.broken.append(BrokenPlugin(
-                    _name, _pkg, f"spec section {section.name!r} is already owned by plugin "
-                    f"{other.plugin!r}; this one was ignored", ""))
+                registry.broken.append(
+                    BrokenPlugin(
+                        _name,
+                        _pkg,
+                        f"spec section {section.name!r} is already owned by plugin "
+                        f"{other.plugin!r}; this one was ignored",
+                        "",
+                    )
+                )
                 return
             registry.sections[section.name] = section
 
         try:
             impl.function(register=register)
         except Exception as exc:  # noqa: BLE001
-            registry.broken.append(BrokenPlugin(name, package, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+            registry.broken.append(
+                BrokenPlugin(name, package, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            )
 
 
 def _collect_components(pm: pluggy.PluginManager, registry: Registry) -> None:
@@ -121,22 +131,32 @@ def _collect_components(pm: pluggy.PluginManager, registry: Registry) -> None:
         name = impl.plugin_name
         package, version = registry.plugins.get(name, ("?", "?"))
 
-        def register(component: Component, _name: str = name, _pkg: str = package, _ver: str = version) -> None:
+        def register(
+            component: Component, _name: str = name, _pkg: str = package, _ver: str = version
+        ) -> None:
             component.plugin, component.package, component.version = _name, _pkg, _ver
             key = (component.section, component.kind)
             other = registry.components.get(key)
             if other is not None and other.plugin != _name:
                 # Keep the first and report the clash: one bad plugin must not break every command.
-                registry.broken.append(BrokenPlugin(
-                    _name, _pkg, f"{component.section} kind {component.kind!r} is already registered "
-                    f"by plugin {other.plugin!r} ({other.package}); this one was ignored", ""))
+                registry.broken.append(
+                    BrokenPlugin(
+                        _name,
+                        _pkg,
+                        f"{component.section} kind {component.kind!r} is already registered "
+                        f"by plugin {other.plugin!r} ({other.package}); this one was ignored",
+                        "",
+                    )
+                )
                 return
             registry.components[key] = component
 
         try:
             impl.function(register=register)
         except Exception as exc:  # noqa: BLE001
-            registry.broken.append(BrokenPlugin(name, package, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+            registry.broken.append(
+                BrokenPlugin(name, package, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            )
 
 
 def get_registry() -> Registry:

@@ -137,13 +137,17 @@ def check_frameworks(frameworks: Iterable[str | Seeder]) -> None:
             resolve_seeder(fw)
 
 
-def seed_frameworks(seed: int, frameworks: Iterable[str | Seeder] = (), deterministic: bool = False) -> list[str]:
+def seed_frameworks(
+    seed: int, frameworks: Iterable[str | Seeder] = (), deterministic: bool = False
+) -> list[str]:
     """Seed python, numpy, every declared framework (importing it) and every known framework
     already imported. Returns the names seeded, in order."""
     seed = int(seed)
     done: list[str] = []
     wanted: list[str | Seeder] = ["python", "numpy", *frameworks]
-    wanted += [name for name, module in _MODULES.items() if module in sys.modules and name not in wanted]
+    wanted += [
+        name for name, module in _MODULES.items() if module in sys.modules and name not in wanted
+    ]
     seen: set[Any] = set()
     for fw in wanted:
         key = fw if isinstance(fw, str) else id(fw)

@@ -42,10 +42,18 @@ class _Frame(BaseModel):
 
 
 class Resources(_Frame):
-    workers: int = Field(1, ge=1, description="data-parallel workers (Ray Train); cpus/gpus are each worker's")
+    workers: int = Field(
+        1, ge=1, description="data-parallel workers (Ray Train); cpus/gpus are each worker's"
+    )
     cpus: float = Field(1.0, gt=0, description="CPU cores for the run's actor (per worker)")
-    gpus: float = Field(0.0, ge=0, description="GPUs per worker (fractions pack trials on one card; whole with workers > 1)")
-    max_failures: int = Field(0, ge=0, description="worker-group restarts from the last checkpoint (workers > 1)")
+    gpus: float = Field(
+        0.0,
+        ge=0,
+        description="GPUs per worker (fractions pack trials on one card; whole with workers > 1)",
+    )
+    max_failures: int = Field(
+        0, ge=0, description="worker-group restarts from the last checkpoint (workers > 1)"
+    )
     memory: int | None = Field(None, gt=0, description="memory in bytes for the actor")
     custom: dict[str, float] = Field(default_factory=dict, description="custom Ray resources")
 
@@ -95,16 +103,20 @@ class SweepSpec(_Frame):
                 raise ValueError(
                     f"{path}: expected exactly one of {', '.join(SPACE_KINDS)}, got {sorted(dom)}"
                 )
-            (kind, val), = dom.items()
+            ((kind, val),) = dom.items()
             if kind in ("choice", "grid"):
                 if not isinstance(val, list) or not val:
                     raise ValueError(f"{path}: {kind} needs a non-empty list")
             else:
                 need = 3 if kind == "qrandint" else 2
-                if not isinstance(val, list) or len(val) not in (need, 3) or not all(
-                    isinstance(x, (int, float)) for x in val
+                if (
+                    not isinstance(val, list)
+                    or len(val) not in (need, 3)
+                    or not all(isinstance(x, (int, float)) for x in val)
                 ):
-                    raise ValueError(f"{path}: {kind} needs [low, high]" + (", q" if need == 3 else ""))
+                    raise ValueError(
+                        f"{path}: {kind} needs [low, high]" + (", q" if need == 3 else "")
+                    )
                 if val[0] >= val[1]:
                     raise ValueError(f"{path}: {kind} needs low < high, got {val[:2]}")
                 if kind == "loguniform" and val[0] <= 0:
@@ -154,9 +166,13 @@ class ResolvedSpec:
     text: str  # the spec as written (top file)
     data: dict[str, Any]  # resolved: extends merged, overrides applied, defaults filled
     hash: str
-    components: dict[str, Any] = field(default_factory=dict)  # section -> (Component, params) or list
+    components: dict[str, Any] = field(
+        default_factory=dict
+    )  # section -> (Component, params) or list
     overrides: list[str] = field(default_factory=list)
-    located: _Located | None = field(default=None, repr=False, compare=False)  # where paths were written
+    located: _Located | None = field(
+        default=None, repr=False, compare=False
+    )  # where paths were written
 
     def issue(self, path: str, message: str) -> SpecIssue:
         """A problem at a dotted path, located in the file where it (or its parent) was written."""
@@ -243,19 +259,41 @@ def deep_merge(base: Any, over: Any) -> Any:
 
 def _load_with_extends(path: Path, loc: _Located, chain: tuple[Path, ...]) -> dict[str, Any]:
     if len(loc.files) + len(chain) >= MAX_SPEC_FILES:
-        raise SpecError([SpecIssue(str(path), None, None, "extends", f"more than {MAX_SPEC_FILES} spec files extend one another")])
+        raise SpecError(
+            [
+                SpecIssue(
+                    str(path),
+                    None,
+                    None,
+                    "extends",
+                    f"more than {MAX_SPEC_FILES} spec files extend one another",
+                )
+            ]
+        )
     data, positions = load_yaml_file(path, TOP_LEVEL)
     if data is None:
         raise SpecError([SpecIssue(str(path), None, None, "", "spec is empty")])
     if not isinstance(data, dict):
-        raise SpecError([SpecIssue(str(path), 1, 1, "", f"a spec is a mapping of sections, got {type(data).__name__}")])
+        raise SpecError(
+            [
+                SpecIssue(
+                    str(path),
+                    1,
+                    1,
+                    "",
+                    f"a spec is a mapping of sections, got {type(data).__name__}",
+                )
+            ]
+        )
     ext = data.get("extends")
     merged: dict[str, Any] = {}
     if ext:
         bases = [ext] if isinstance(ext, str) else ext
         if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
             f, line, col = positions.get(("extends",), (str(path), 0, 0))
-            raise SpecError([SpecIssue(f, line, col, "extends", "expected a path or a list of paths")])
+            raise SpecError(
+                [SpecIssue(f, line, col, "extends", "expected a path or a list of paths")]
+            )
         for i, b in enumerate(bases):
             base_path = (path.parent / b).resolve()
             if base_path in chain or base_path == path.resolve():
@@ -264,8 +302,20 @@ def _load_with_extends(path: Path, loc: _Located, chain: tuple[Path, ...]) -> di
             if not base_path.is_file():
                 key = ("extends", i) if isinstance(ext, list) else ("extends",)
                 f, line, col = positions.get(key, (str(path), 0, 0))
-                raise SpecError([SpecIssue(f, line, col, dotted(key), f"base spec does not exist: {b} (looked at {base_path})")])
-            merged = deep_merge(merged, _load_with_extends(base_path, loc, chain + (path.resolve(),)))
+                raise SpecError(
+                    [
+                        SpecIssue(
+                            f,
+                            line,
+                            col,
+                            dotted(key),
+                            f"base spec does not exist: {b} (looked at {base_path})",
+                        )
+                    ]
+                )
+            merged = deep_merge(
+                merged, _load_with_extends(base_path, loc, chain + (path.resolve(),))
+            )
     loc.positions.update(positions)
     loc.files.append(str(path))
     data = {k: v for k, v in data.items() if k != "extends"} if ext else data
@@ -278,43 +328,114 @@ def _load_with_extends(path: Path, loc: _Located, chain: tuple[Path, ...]) -> di
 def apply_override(data: dict[str, Any], text: str, loc: _Located) -> None:
     where = f"-o {text if len(text) <= 80 else text[:77] + '...'}"
     if "=" not in text:
-        raise SpecError([SpecIssue("<command line>", None, None, text, f"override {where!r}: expected dotted.path=value")])
+        raise SpecError(
+            [
+                SpecIssue(
+                    "<command line>",
+                    None,
+                    None,
+                    text,
+                    f"override {where!r}: expected dotted.path=value",
+                )
+            ]
+        )
     raw_path, _, raw_value = text.partition("=")
     try:
         path = parse_dotted(raw_path.strip())
     except ValueError as exc:
-        raise SpecError([SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: {exc}")]) from None
+        raise SpecError(
+            [SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: {exc}")]
+        ) from None
     if len(raw_value) > MAX_SPEC_BYTES:
-        raise SpecError([SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: the value is larger than 1 MiB")])
+        raise SpecError(
+            [
+                SpecIssue(
+                    "<command line>",
+                    None,
+                    None,
+                    raw_path,
+                    f"override {where!r}: the value is larger than 1 MiB",
+                )
+            ]
+        )
     try:
         value = load_yaml_text(raw_value, "<command line>")[0] if raw_value.strip() else ""
     except SpecError as exc:
         reason = exc.issues[0].message.replace("malformed YAML", "the value is not valid YAML", 1)
-        raise SpecError([SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: {reason}")]) from None
+        raise SpecError(
+            [SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: {reason}")]
+        ) from None
     if path[0] not in TOP_LEVEL and path[0] not in plugin_sections():
         known = (*TOP_LEVEL, *plugin_sections())
-        raise SpecError([SpecIssue("<command line>", None, None, dotted(path),
-                                   f"override {where!r}: unknown section {path[0]!r}{did_you_mean(str(path[0]), known)}")])
+        raise SpecError(
+            [
+                SpecIssue(
+                    "<command line>",
+                    None,
+                    None,
+                    dotted(path),
+                    f"override {where!r}: unknown section {path[0]!r}{did_you_mean(str(path[0]), known)}",
+                )
+            ]
+        )
     node: Any = data
     for i, part in enumerate(path[:-1]):
         if isinstance(node, list):
             if not isinstance(part, int) or part >= len(node):
-                raise SpecError([SpecIssue("<command line>", None, None, dotted(path[: i + 1]),
-                                           f"override {where!r}: no list item {part} (the list has {len(node)})")])
+                raise SpecError(
+                    [
+                        SpecIssue(
+                            "<command line>",
+                            None,
+                            None,
+                            dotted(path[: i + 1]),
+                            f"override {where!r}: no list item {part} (the list has {len(node)})",
+                        )
+                    ]
+                )
             node = node[part]
         elif isinstance(node, dict):
             if part not in node or node[part] is None:
                 node[part] = {}
             node = node[part]
         else:
-            raise SpecError([SpecIssue("<command line>", None, None, dotted(path[: i + 1]),
-                                       f"override {where!r}: {dotted(path[: i + 1])} is a {type(node).__name__}, not a section")])
+            raise SpecError(
+                [
+                    SpecIssue(
+                        "<command line>",
+                        None,
+                        None,
+                        dotted(path[: i + 1]),
+                        f"override {where!r}: {dotted(path[: i + 1])} is a {type(node).__name__}, not a section",
+                    )
+                ]
+            )
     last = path[-1]
     if isinstance(node, list):
         if not isinstance(last, int) or last >= len(node):
-            raise SpecError([SpecIssue("<command line>", None, None, dotted(path), f"override {where!r}: no list item {last}")])
+            raise SpecError(
+                [
+                    SpecIssue(
+                        "<command line>",
+                        None,
+                        None,
+                        dotted(path),
+                        f"override {where!r}: no list item {last}",
+                    )
+                ]
+            )
     elif not isinstance(node, dict):
-        raise SpecError([SpecIssue("<command line>", None, None, dotted(path), f"override {where!r}: parent is not a mapping")])
+        raise SpecError(
+            [
+                SpecIssue(
+                    "<command line>",
+                    None,
+                    None,
+                    dotted(path),
+                    f"override {where!r}: parent is not a mapping",
+                )
+            ]
+        )
     node[last] = value
     loc.positions[path] = ("<command line>", 0, 0)
     # Drop positions below the overridden path: they describe the old value.
@@ -330,17 +451,23 @@ def _describe_input(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _pydantic_issues(exc: ValidationError, prefix: PathKey, loc: _Located, model: type[BaseModel] | None) -> list[SpecIssue]:
+def _pydantic_issues(
+    exc: ValidationError, prefix: PathKey, loc: _Located, model: type[BaseModel] | None
+) -> list[SpecIssue]:
     issues = []
     for err in exc.errors(include_url=False):
-        path = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        path = prefix + tuple(
+            p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+        )
         etype = err["type"]
         if etype == "extra_forbidden":
             key = path[-1]
-            known = _known_keys(model, path[len(prefix):-1]) if model is not None else []
+            known = _known_keys(model, path[len(prefix) : -1]) if model is not None else []
             msg = f"unknown key {key!r}{did_you_mean(str(key), known)}"
             if known:
-                shown = known if len(known) <= 15 else known[:15] + [f"... ({len(known) - 15} more)"]
+                shown = (
+                    known if len(known) <= 15 else known[:15] + [f"... ({len(known) - 15} more)"]
+                )
                 msg += f"; expected one of: {', '.join(shown)}"
         elif etype == "missing":
             msg = f"required key {path[-1]!r} is missing"
@@ -349,7 +476,7 @@ def _pydantic_issues(exc: ValidationError, prefix: PathKey, loc: _Located, model
             if "input" in err and etype not in ("value_error", "assertion_error"):
                 msg += f", got {_describe_input(err['input'])}"
             if msg.startswith("Value error, "):
-                msg = msg[len("Value error, "):]
+                msg = msg[len("Value error, ") :]
         issues.append(loc.issue(path, msg))
     return issues
 
@@ -375,15 +502,23 @@ def _validation_context(spec_path: Path, loc: _Located) -> dict[str, Any]:
     return {"base_dirs": list(dict.fromkeys(dirs)), "spec_path": str(spec_path)}
 
 
-def _validate_component(section_path: PathKey, section: str, raw: Any, loc: _Located,
-                        context: dict[str, Any], issues: list[SpecIssue]) -> tuple[Component, BaseModel] | None:
+def _validate_component(
+    section_path: PathKey,
+    section: str,
+    raw: Any,
+    loc: _Located,
+    context: dict[str, Any],
+    issues: list[SpecIssue],
+) -> tuple[Component, BaseModel] | None:
     from .plugins import get_registry
 
     registry = get_registry()
     kind = raw.get("kind")
     comp = registry.components.get((section, kind))
     if comp is None:
-        issues.append(loc.issue(section_path + ("kind",), registry.unknown_kind_message(section, kind)))
+        issues.append(
+            loc.issue(section_path + ("kind",), registry.unknown_kind_message(section, kind))
+        )
         return None
     params_raw = {k: v for k, v in raw.items() if k != "kind"}
     try:
@@ -421,11 +556,23 @@ def _check_sweep(data: dict[str, Any], loc: _Located, issues: list[SpecIssue]) -
             known: list[str] = []
             node: Any = data
             for part in parent:
-                node = node.get(part) if isinstance(node, dict) else (node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None)
+                node = (
+                    node.get(part)
+                    if isinstance(node, dict)
+                    else (
+                        node[part]
+                        if isinstance(node, list) and isinstance(part, int) and part < len(node)
+                        else None
+                    )
+                )
             if isinstance(node, dict):
                 known = sorted(node)
             hint = did_you_mean(str(path[-1]), known) if known else ""
-            issues.append(loc.issue(("sweep", "space", key), f"sweeps a path that is not in the spec: {key}{hint}"))
+            issues.append(
+                loc.issue(
+                    ("sweep", "space", key), f"sweeps a path that is not in the spec: {key}{hint}"
+                )
+            )
 
 
 def plugin_sections() -> dict[str, Any]:
@@ -436,21 +583,26 @@ def plugin_sections() -> dict[str, Any]:
     return {k: v for k, v in get_registry().sections.items() if k not in TOP_LEVEL}
 
 
-def _validate_plugin_sections(data: dict[str, Any], loc: _Located, context: dict[str, Any],
-                              issues: list[SpecIssue]) -> dict[str, Any]:
+def _validate_plugin_sections(
+    data: dict[str, Any], loc: _Located, context: dict[str, Any], issues: list[SpecIssue]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, section in plugin_sections().items():
         if name not in data:
             continue
         raw = data[name]
         try:
-            out[name] = section.params.model_validate({} if raw is None else raw, context=context).model_dump(mode="json")
+            out[name] = section.params.model_validate(
+                {} if raw is None else raw, context=context
+            ).model_dump(mode="json")
         except ValidationError as exc:
             issues.extend(_pydantic_issues(exc, (name,), loc, section.params))
     return out
 
 
-def validate(data: dict[str, Any], loc: _Located, spec_path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def validate(
+    data: dict[str, Any], loc: _Located, spec_path: Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate frame and components; return (resolved data, components)."""
     issues: list[SpecIssue] = []
     owned = plugin_sections()
@@ -461,10 +613,19 @@ def validate(data: dict[str, Any], loc: _Located, spec_path: Path) -> tuple[dict
     except ValidationError as exc:
         sections = (*TOP_LEVEL, *owned)
         for issue in _pydantic_issues(exc, (), loc, SpecFrame):
-            if issue.message.startswith("unknown key") and "." not in issue.path and "[" not in issue.path:
+            if (
+                issue.message.startswith("unknown key")
+                and "." not in issue.path
+                and "[" not in issue.path
+            ):
                 key = issue.path
-                issue = SpecIssue(issue.file, issue.line, issue.column, issue.path,
-                                  f"unknown section {key!r}{did_you_mean(key, sections)}; sections are: {', '.join(sections)}")
+                issue = SpecIssue(
+                    issue.file,
+                    issue.line,
+                    issue.column,
+                    issue.path,
+                    f"unknown section {key!r}{did_you_mean(key, sections)}; sections are: {', '.join(sections)}",
+                )
             issues.append(issue)
         # Components of sections that did validate are still checked, for one full report.
         frame = None
@@ -530,19 +691,34 @@ def _check_pairing(data: dict[str, Any], loc: _Located, issues: list[SpecIssue])
     model, trainer = component("model"), component("trainer")
     if model is None or (trainer is None and data.get("trainer") is not None):
         return  # an unknown kind, reported already
-    fitting = sorted(c.kind for (section, _), c in registry.components.items()
-                     if section == "trainer" and model.kind in c.trains)
+    fitting = sorted(
+        c.kind
+        for (section, _), c in registry.components.items()
+        if section == "trainer" and model.kind in c.trains
+    )
     if trainer is None and model.needs_trainer:
         choice = f"; trainers that train it: {', '.join(fitting)}" if fitting else ""
-        issues.append(loc.issue(("model", "kind"), f"model kind {model.kind!r} needs a trainer: section "
-                                f"(it does not train itself){choice}"))
+        issues.append(
+            loc.issue(
+                ("model", "kind"),
+                f"model kind {model.kind!r} needs a trainer: section "
+                f"(it does not train itself){choice}",
+            )
+        )
     elif trainer is not None and trainer.trains and model.kind not in trainer.trains:
         choice = f" (trainers of {model.kind!r}: {', '.join(fitting)})" if fitting else ""
-        issues.append(loc.issue(("trainer", "kind"), f"trainer kind {trainer.kind!r} cannot train model kind "
-                                f"{model.kind!r}: it trains {', '.join(trainer.trains)}{choice}"))
+        issues.append(
+            loc.issue(
+                ("trainer", "kind"),
+                f"trainer kind {trainer.kind!r} cannot train model kind "
+                f"{model.kind!r}: it trains {', '.join(trainer.trains)}{choice}",
+            )
+        )
 
 
-def _check_workers(data: dict[str, Any], workers: int, loc: _Located, issues: list[SpecIssue]) -> None:
+def _check_workers(
+    data: dict[str, Any], workers: int, loc: _Located, issues: list[SpecIssue]
+) -> None:
     """workers > 1: the component that trains (the trainer, or a model that trains itself)
     must declare ``distributed=True``; sweeps and cross-validation of such runs are not
     supported yet."""
@@ -556,16 +732,27 @@ def _check_workers(data: dict[str, Any], workers: int, loc: _Located, issues: li
     kind = raw.get("kind") if isinstance(raw, dict) else None
     comp = get_registry().components.get((section, kind)) if isinstance(kind, str) else None
     if comp is not None and not comp.distributed:
-        issues.append(loc.issue(where, f"workers: {workers}: {section} kind {kind!r} cannot train on several "
-                                "workers (it does not declare distributed support); use workers: 1"))
+        issues.append(
+            loc.issue(
+                where,
+                f"workers: {workers}: {section} kind {kind!r} cannot train on several "
+                "workers (it does not declare distributed support); use workers: 1",
+            )
+        )
     for other in ("sweep", "cv"):
         if data.get(other) is not None:
-            issues.append(loc.issue(where, f"workers: {workers}: a {other}: section of multi-worker runs is "
-                                    "not supported yet; use workers: 1 with " + other))
+            issues.append(
+                loc.issue(
+                    where,
+                    f"workers: {workers}: a {other}: section of multi-worker runs is "
+                    "not supported yet; use workers: 1 with " + other,
+                )
+            )
 
 
-def _check_columns(data: dict[str, Any], components: dict[str, Any], loc: _Located,
-                   issues: list[SpecIssue]) -> None:
+def _check_columns(
+    data: dict[str, Any], components: dict[str, Any], loc: _Located, issues: list[SpecIssue]
+) -> None:
     """Columns the spec names that the data file does not have, found at validate time: a
     data kind whose params can tell its columns cheaply (``known_columns()``, the table
     kind reads its header) lets `validate` catch what used to fail only once the run began."""
@@ -594,15 +781,22 @@ def _check_columns(data: dict[str, Any], components: dict[str, Any], loc: _Locat
         named.append((("model", "text"), model["text"]))
     for path, col in named:
         if isinstance(col, str) and col not in have:
-            issues.append(loc.issue(path, f"column {col!r} is not in {where}{did_you_mean(col, cols)} "
-                                          f"(it has: {names(cols)})"))
+            issues.append(
+                loc.issue(
+                    path,
+                    f"column {col!r} is not in {where}{did_you_mean(col, cols)} "
+                    f"(it has: {names(cols)})",
+                )
+            )
 
 
 def _dedupe(issues: list[SpecIssue]) -> list[SpecIssue]:
     return list(dict.fromkeys(issues))
 
 
-def load_spec(path: str | os.PathLike[str], overrides: list[str] | tuple[str, ...] = ()) -> ResolvedSpec:
+def load_spec(
+    path: str | os.PathLike[str], overrides: list[str] | tuple[str, ...] = ()
+) -> ResolvedSpec:
     """Load, merge, override and validate a spec file. Raises ``SpecError``."""
     p = Path(path)
     loc = _Located()
@@ -611,11 +805,17 @@ def load_spec(path: str | os.PathLike[str], overrides: list[str] | tuple[str, ..
         apply_override(data, text, loc)
     resolved, components = validate(data, loc, p)
     text = read_bounded(p).decode("utf-8")
-    return ResolvedSpec(str(p), text, resolved, spec_hash(resolved), components, list(overrides), loc)
+    return ResolvedSpec(
+        str(p), text, resolved, spec_hash(resolved), components, list(overrides), loc
+    )
 
 
-def load_resolved(data: dict[str, Any], path: str = "<stored spec>", text: str = "",
-                  overrides: list[str] | tuple[str, ...] = ()) -> ResolvedSpec:
+def load_resolved(
+    data: dict[str, Any],
+    path: str = "<stored spec>",
+    text: str = "",
+    overrides: list[str] | tuple[str, ...] = (),
+) -> ResolvedSpec:
     """Validate an already resolved spec (a rerun, a sweep trial) with optional overrides."""
     loc = _Located()
     loc.files.append(path)
@@ -624,7 +824,14 @@ def load_resolved(data: dict[str, Any], path: str = "<stored spec>", text: str =
     for o in overrides:
         apply_override(data, o, loc)
     resolved, components = validate(data, loc, Path(path))
-    return ResolvedSpec(path, text or canonical_json(data), resolved, spec_hash(resolved), components, list(overrides))
+    return ResolvedSpec(
+        path,
+        text or canonical_json(data),
+        resolved,
+        spec_hash(resolved),
+        components,
+        list(overrides),
+    )
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
@@ -652,7 +859,10 @@ def json_schema() -> dict[str, Any]:
             for name, d in sub.pop("$defs", {}).items():
                 defs.setdefault(name, d)
             sub.setdefault("properties", {})
-            sub["properties"] = {"kind": {"const": kind, "description": comp.description}, **sub["properties"]}
+            sub["properties"] = {
+                "kind": {"const": kind, "description": comp.description},
+                **sub["properties"],
+            }
             sub["required"] = ["kind", *sub.get("required", [])]
             sub["additionalProperties"] = False
             sub["title"] = f"{section}: {kind}"

@@ -35,8 +35,13 @@ class RunDisplay:
     def __enter__(self) -> RunDisplay:
         if not self.quiet:
             self.progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=False,
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=err_console,
+                transient=False,
                 disable=not sys.stderr.isatty() and os.environ.get("SPECRUN_PROGRESS") != "1",
             )
             self.progress.start()
@@ -46,10 +51,14 @@ class RunDisplay:
         if self.progress is not None:
             self.progress.stop()
 
-    def update(self, pid: str, description: str, total: int | None, completed: int, done: bool) -> None:
+    def update(
+        self, pid: str, description: str, total: int | None, completed: int, done: bool
+    ) -> None:
         if self.progress is None:
             if done and not self.quiet:
-                err_console.print(f"  {description}: {completed}" + (f"/{total}" if total else "") + " done")
+                err_console.print(
+                    f"  {description}: {completed}" + (f"/{total}" if total else "") + " done"
+                )
             return
         task = self.tasks.get(pid)
         if task is None:
@@ -66,7 +75,9 @@ def result_table(result: Any, store: Any = None) -> Table | Group:
     """The table a run ends with. A run that did not finish has no final metrics: it shows
     the last value of each metric it logged (from the store), and says so."""
     if result.status == "finished" or result.metrics:
-        return metrics_table(result.run_id, result.name, result.status, result.metrics, result.duration_s)
+        return metrics_table(
+            result.run_id, result.name, result.status, result.metrics, result.duration_s
+        )
     last: dict[str, float] = {}
     steps: set[int] = set()
     try:
@@ -74,22 +85,34 @@ def result_table(result: Any, store: Any = None) -> Table | Group:
 
         df = open_store(store)._q(
             "SELECT split, name, step, value FROM metrics_final WHERE run_id = ? "
-            "AND value IS NOT NULL ORDER BY split, name LIMIT 200", [result.run_id])
+            "AND value IS NOT NULL ORDER BY split, name LIMIT 200",
+            [result.run_id],
+        )
         for row in df.iter_rows(named=True):
             last[f"{row['split']}/{row['name']}"] = row["value"]
             steps.add(row["step"])
     except Exception:  # noqa: BLE001 - the table is a courtesy; the outcome is printed anyway
         pass
-    table = metrics_table(result.run_id, result.name, result.status, last, result.duration_s, every=True)
+    table = metrics_table(
+        result.run_id, result.name, result.status, last, result.duration_s, every=True
+    )
     at = f" (step {max(steps)})" if steps else ""
     if not last:
         return Group(Text(f"no metric was logged before the run was {result.status}"))
     # a line of its own: a caption would wrap at the table's width
-    return Group(table, Text(f"last values logged before the run was {result.status}{at}; no final metrics"))
+    return Group(
+        table, Text(f"last values logged before the run was {result.status}{at}; no final metrics")
+    )
 
 
-def metrics_table(run_id: str, name: str, status: str, metrics: dict[str, float], duration_s: float | None,
-                  every: bool = False) -> Table:
+def metrics_table(
+    run_id: str,
+    name: str,
+    status: str,
+    metrics: dict[str, float],
+    duration_s: float | None,
+    every: bool = False,
+) -> Table:
     table = Table(title=f"{name} · {status}" + (f" · {duration_s:.1f}s" if duration_s else ""))
     table.add_column("split")
     table.add_column("metric")

@@ -21,20 +21,43 @@ from .errors import UserError
 
 def outcome_of(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, UserError):
-        return {"status": "failed", "user_error": True, "error": str(exc), "traceback": None,
-                "type": type(exc).__name__}
+        return {
+            "status": "failed",
+            "user_error": True,
+            "error": str(exc),
+            "traceback": None,
+            "type": type(exc).__name__,
+        }
     if isinstance(exc, KeyboardInterrupt):
-        return {"status": "interrupted", "user_error": False, "error": "interrupted (Ctrl-C)", "traceback": None,
-                "type": "KeyboardInterrupt"}
+        return {
+            "status": "interrupted",
+            "user_error": False,
+            "error": "interrupted (Ctrl-C)",
+            "traceback": None,
+            "type": "KeyboardInterrupt",
+        }
     first = (str(exc).strip().splitlines() or [""])[0]
-    return {"status": "failed", "user_error": False, "error": f"{type(exc).__name__}: {first}",
-            "traceback": traceback.format_exc(), "type": type(exc).__name__}
+    return {
+        "status": "failed",
+        "user_error": False,
+        "error": f"{type(exc).__name__}: {first}",
+        "traceback": traceback.format_exc(),
+        "type": type(exc).__name__,
+    }
 
 
-def run_pipeline(spec_data: dict[str, Any], run_id: str, sink: Any, device: str, local: bool,
-                 spec_path: str = "<stored spec>", cv_fold: int | None = None,
-                 restored: dict[str, Any] | None = None, group: Any = None,
-                 setup: Any = None) -> dict[str, Any]:
+def run_pipeline(
+    spec_data: dict[str, Any],
+    run_id: str,
+    sink: Any,
+    device: str,
+    local: bool,
+    spec_path: str = "<stored spec>",
+    cv_fold: int | None = None,
+    restored: dict[str, Any] | None = None,
+    group: Any = None,
+    setup: Any = None,
+) -> dict[str, Any]:
     """Validate the resolved spec here (plugins are loaded where the run executes) and run it.
 
     ``cv_fold``: run fold i of the spec's ``cv:`` section (train on the other folds).
@@ -74,8 +97,9 @@ class RunWorker:
     def __init__(self) -> None:
         self.events: queue.Queue[Any] = queue.Queue()
 
-    def run(self, spec_data: dict[str, Any], run_id: str, spec_path: str,
-            cv_fold: int | None = None) -> dict[str, Any]:
+    def run(
+        self, spec_data: dict[str, Any], run_id: str, spec_path: str, cv_fold: int | None = None
+    ) -> dict[str, Any]:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         gpus = os.environ.get("CUDA_VISIBLE_DEVICES", "")
         import ray
@@ -84,8 +108,15 @@ class RunWorker:
 
         self.events.put(("node", node_info()))
         device = "cuda" if ray.get_gpu_ids() and gpus not in ("", "-1") else "cpu"
-        return run_pipeline(spec_data, run_id, self.events.put, device, local=False, spec_path=spec_path,
-                            cv_fold=cv_fold)
+        return run_pipeline(
+            spec_data,
+            run_id,
+            self.events.put,
+            device,
+            local=False,
+            spec_path=spec_path,
+            cv_fold=cv_fold,
+        )
 
     def drain(self, max_events: int = 10_000) -> list[Any]:
         out: list[Any] = []

@@ -28,7 +28,9 @@ def spec_kinds(spec_data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
                 yield section, entry["kind"]
 
 
-def worker_env(spec_data: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> dict[str, str]:
+def worker_env(
+    spec_data: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Variables for the worker that runs ``spec_data``: the user's ``SPECRUN_*`` and the
     declared prefixes (of every installed plugin, as before), then the declared settings of
     the spec's own components where the user has not set them."""

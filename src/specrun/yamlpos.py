@@ -69,8 +69,11 @@ class _Budget:
     def _add(self, event: yaml.Event, size: int, height: int) -> None:
         self.nodes += size
         if self.nodes > MAX_NODES:
-            self.fail(event, f"the YAML expands to more than {MAX_NODES:,} values (aliases included): "
-                             "not a spec, or an alias bomb")
+            self.fail(
+                event,
+                f"the YAML expands to more than {MAX_NODES:,} values (aliases included): "
+                "not a spec, or an alias bomb",
+            )
         if len(self.stack) + height > MAX_DEPTH:
             self.fail(event, f"the YAML nests deeper than {MAX_DEPTH} levels (aliases included)")
         if self.stack:
@@ -81,7 +84,9 @@ class _Budget:
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.ScalarEvent):
             if _too_many_digits(event):
-                self.fail(event, f"an integer of {len(event.value):,} digits (at most {MAX_INT_DIGITS})")
+                self.fail(
+                    event, f"an integer of {len(event.value):,} digits (at most {MAX_INT_DIGITS})"
+                )
             self._add(event, 1, 1)
             if event.anchor:
                 self.anchors[event.anchor] = (1, 1)
@@ -104,7 +109,9 @@ class _Budget:
 
 def _check_budget(text: str, file: str) -> None:
     if len(text) > MAX_SPEC_BYTES:
-        raise SpecError([SpecIssue(file, None, None, "", f"larger than {_mib(MAX_SPEC_BYTES)}: not a spec")])
+        raise SpecError(
+            [SpecIssue(file, None, None, "", f"larger than {_mib(MAX_SPEC_BYTES)}: not a spec")]
+        )
     budget = _Budget(file)
     loader = _loader_class()(text)
     try:
@@ -121,7 +128,11 @@ def _positions(node: yaml.Node, file: str, prefix: PathKey, out: dict[PathKey, P
             key = key_node.value
             # Point a key's path at the key itself: "unknown key" errors read best there.
             _positions(value_node, file, prefix + (key,), out)
-            out[prefix + (key,)] = (file, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[prefix + (key,)] = (
+                file,
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _positions(item, file, prefix + (i,), out)
@@ -135,8 +146,13 @@ def _duplicate_keys(node: yaml.Node, file: str, prefix: str, issues: list[SpecIs
             path = f"{prefix}.{key}" if prefix else key
             if key in seen:
                 issues.append(
-                    SpecIssue(file, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                              path, "duplicate key (YAML would silently keep only the last one)")
+                    SpecIssue(
+                        file,
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        path,
+                        "duplicate key (YAML would silently keep only the last one)",
+                    )
                 )
             seen.add(key)
             _duplicate_keys(value_node, file, path, issues)
@@ -157,7 +173,9 @@ def _not_a_spec(file: str, node: yaml.Node, sections: Collection[str]) -> None:
     raise SpecError([SpecIssue(file, None, None, "", f"not a spec: {why} ({', '.join(sections)})")])
 
 
-def load_yaml_text(text: str, file: str, sections: Collection[str] | None = None) -> tuple[Any, dict[PathKey, Position]]:
+def load_yaml_text(
+    text: str, file: str, sections: Collection[str] | None = None
+) -> tuple[Any, dict[PathKey, Position]]:
     """Parse YAML within the bounds above. With ``sections``, a document with none of them
     at its top level is refused as "not a spec" before anything of it is reported."""
     loader = _loader_class()(text)
@@ -180,9 +198,13 @@ def load_yaml_text(text: str, file: str, sections: Collection[str] | None = None
         problem = exc.problem or str(exc)
         if exc.context:
             problem = f"{exc.context}; {problem}"
-        raise SpecError([SpecIssue(file, line, col, "", f"malformed YAML: {_clip(problem)}")]) from None
+        raise SpecError(
+            [SpecIssue(file, line, col, "", f"malformed YAML: {_clip(problem)}")]
+        ) from None
     except yaml.YAMLError as exc:
-        raise SpecError([SpecIssue(file, None, None, "", f"malformed YAML: {_clip(str(exc))}")]) from None
+        raise SpecError(
+            [SpecIssue(file, None, None, "", f"malformed YAML: {_clip(str(exc))}")]
+        ) from None
     except RecursionError:  # a bound above should have stopped it: say so rather than crash
         raise SpecError([SpecIssue(file, None, None, "", "the YAML nests too deeply")]) from None
     finally:
@@ -225,13 +247,17 @@ def read_bounded(path: str | Path, limit: int = MAX_SPEC_BYTES) -> bytes:
     return data
 
 
-def load_yaml_file(path: str | Path, sections: Collection[str] | None = None) -> tuple[Any, dict[PathKey, Position]]:
+def load_yaml_file(
+    path: str | Path, sections: Collection[str] | None = None
+) -> tuple[Any, dict[PathKey, Position]]:
     data = read_bounded(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise SpecError([SpecIssue(str(path), line, None, "", f"not UTF-8 text (byte {exc.start})")]) from None
+        raise SpecError(
+            [SpecIssue(str(path), line, None, "", f"not UTF-8 text (byte {exc.start})")]
+        ) from None
     return load_yaml_text(text, str(path), sections)
 
 

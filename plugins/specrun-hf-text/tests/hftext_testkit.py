@@ -83,8 +83,10 @@ def run_tiny_bow(directory: Path, store: str, name: str) -> Any:
     not a Hugging Face model, for the tests of what refuses or accepts one."""
     import specrun
 
-    spec = (f"name: {name}\ndata: {{kind: korean_headlines, rows: 60}}\n"
-            "model: {kind: bow_softmax, epochs: 1}\n")
+    spec = (
+        f"name: {name}\ndata: {{kind: korean_headlines, rows: 60}}\n"
+        "model: {kind: bow_softmax, epochs: 1}\n"
+    )
     result = specrun.run(write_spec(directory, spec, f"{name}.yaml"), store=store, local=True)
     assert result.status == "finished", result.error
     return result

@@ -14,9 +14,16 @@ pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 # specs/classify_bert.yaml, small; global batch 16 (8 rows per worker with 2), no dropout.
 SMALL = [
-    "data.rows=360", "data.difficulty=0.2", "data.imbalance=1.0", "data.topics=4",
-    "model.config.hidden_dropout_prob=0.0", "model.config.attention_probs_dropout_prob=0.0",
-    "model.max_length=32", "trainer.lr=1e-3", "trainer.batch_size=16", "trainer.epochs=1",
+    "data.rows=360",
+    "data.difficulty=0.2",
+    "data.imbalance=1.0",
+    "data.topics=4",
+    "model.config.hidden_dropout_prob=0.0",
+    "model.config.attention_probs_dropout_prob=0.0",
+    "model.max_length=32",
+    "trainer.lr=1e-3",
+    "trainer.batch_size=16",
+    "trainer.epochs=1",
     "resources.cpus=1",
 ]
 # Measured: the 2-worker loss equals the 1-worker one to ~1e-6 at every logged step (the
@@ -33,8 +40,10 @@ def _run(store, *extra: str) -> str:
 
 
 def _series(store: Store, run_id: str, split: str, name: str) -> dict[int, float]:
-    rows = store._q("SELECT step, value FROM metrics WHERE run_id = ? AND split = ? AND name = ?",
-                    [run_id, split, name])
+    rows = store._q(
+        "SELECT step, value FROM metrics WHERE run_id = ? AND split = ? AND name = ?",
+        [run_id, split, name],
+    )
     return dict(zip(rows["step"].to_list(), rows["value"].to_list(), strict=True))
 
 
@@ -53,8 +62,11 @@ def test_two_workers_train_the_classifier_as_one_does(tmp_path):
     # eval over the whole split, logged once: the same accuracy as one worker's
     a1, a2 = _series(store, one, "eval", "accuracy"), _series(store, two, "eval", "accuracy")
     assert a1 == a2 and a1
-    dupes = store._q("SELECT split, name, step, count(*) AS n FROM metrics WHERE run_id = ? "
-                     "GROUP BY ALL HAVING n > 1", [two])
+    dupes = store._q(
+        "SELECT split, name, step, count(*) AS n FROM metrics WHERE run_id = ? "
+        "GROUP BY ALL HAVING n > 1",
+        [two],
+    )
     assert dupes.height == 0, dupes
     names = store._q("SELECT name FROM artifacts WHERE run_id = ?", [two])["name"].to_list()
     assert len(names) == len(set(names)) and any("confusion" in n for n in names)

@@ -60,22 +60,36 @@ def hook(monkeypatch):
 
 def run(tmp_path, *args, env=None):
     store = tmp_path / "s.duckdb"
-    out = run_cli("run", str(QUICKSTART), "--local", *SMALL, *args, "--store", str(store), "-q", env=env)
+    out = run_cli(
+        "run", str(QUICKSTART), "--local", *SMALL, *args, "--store", str(store), "-q", env=env
+    )
     return out, specrun.open_store(str(store))
 
 
 def test_a_finished_run_and_a_crossed_threshold_send_one_alert_each(tmp_path, hook):
-    section = json.dumps({"urls": [hook.url], "thresholds": [{"metric": "eval/accuracy", "above": 0.3},
-                                                                {"metric": "eval/accuracy", "above": 0.99}]})
+    section = json.dumps(
+        {
+            "urls": [hook.url],
+            "thresholds": [
+                {"metric": "eval/accuracy", "above": 0.3},
+                {"metric": "eval/accuracy", "above": 0.99},
+            ],
+        }
+    )
     out, store = run(tmp_path, "-o", f"notify={section}")
     assert out.returncode == 0, out.stderr
     run_id = store.runs()["run_id"][0]
     metrics = store.metrics(run_id, "accuracy").filter(split="eval")
     first = next((s, v) for s, v in zip(metrics["step"], metrics["value"], strict=True) if v > 0.3)
-    assert [p["type"] for p in hook.posts] == ["info", "success"]  # the 0.99 bound was never crossed
+    assert [p["type"] for p in hook.posts] == [
+        "info",
+        "success",
+    ]  # the 0.99 bound was never crossed
     crossed, done = hook.posts
     assert crossed["title"] == f"specrun: quickstart-topics run {run_id}: eval/accuracy > 0.3"
-    assert crossed["message"].startswith(f"eval/accuracy = {first[1]:.6g} at step {first[0]} crossed")
+    assert crossed["message"].startswith(
+        f"eval/accuracy = {first[1]:.6g} at step {first[0]} crossed"
+    )
     assert done["title"] == f"specrun: quickstart-topics run {run_id} finished"
     final = store.run(run_id)
     assert f"eval/accuracy = {metrics['value'][-1]:.6g}" in done["message"]
@@ -84,8 +98,12 @@ def test_a_finished_run_and_a_crossed_threshold_send_one_alert_each(tmp_path, ho
 
 
 def test_a_failed_run_sends_its_error_from_the_environment_setting(tmp_path, hook):
-    out, store = run(tmp_path, "-o", "model.label=nope",
-                     env={"SPECRUN_NOTIFY_URLS": f"{hook.url}, {hook.url}?x=2", "SPECRUN_NOTIFY_ON": "failed"})
+    out, store = run(
+        tmp_path,
+        "-o",
+        "model.label=nope",
+        env={"SPECRUN_NOTIFY_URLS": f"{hook.url}, {hook.url}?x=2", "SPECRUN_NOTIFY_ON": "failed"},
+    )
     assert out.returncode == 2
     row = store.run(store.runs()["run_id"][0])
     assert len(hook.posts) == 2 and {p["type"] for p in hook.posts} == {"failure"}
@@ -106,13 +124,20 @@ def test_a_failing_or_slow_notifier_never_fails_or_holds_up_the_run(tmp_path, ho
         assert out.returncode == 0, out.stderr
         assert out.stderr.count("warning: specrun-notify") == 1 and len(broken.posts) == 1
         # The bound is crossed at the first eval, mid-run: that alert waits 8 s for its answer.
-        out, store = run(tmp_path / "slow", "-o", f"notify.urls=['{slow.url}?rto=30']",  # Apprise waits 30 s
-                         "-o", "notify.thresholds=[{metric: eval/accuracy, above: 0.0}]",
-                         env={"SPECRUN_NOTIFY_TIMEOUT": "90"})
+        out, store = run(
+            tmp_path / "slow",
+            "-o",
+            f"notify.urls=['{slow.url}?rto=30']",  # Apprise waits 30 s
+            "-o",
+            "notify.thresholds=[{metric: eval/accuracy, above: 0.0}]",
+            env={"SPECRUN_NOTIFY_TIMEOUT": "90"},
+        )
         assert out.returncode == 0, out.stderr
         row = store.run(store.runs()["run_id"][0])
         assert row["duration_s"] < 8  # the webhook's 8 s went by beside the run
-        assert [p["type"] for p in slow.posts] == ["info", "success"], out.stderr  # both alerts left
+        assert [p["type"] for p in slow.posts] == ["info", "success"], (
+            out.stderr
+        )  # both alerts left
     finally:
         broken.close()
         slow.close()
@@ -120,13 +145,19 @@ def test_a_failing_or_slow_notifier_never_fails_or_holds_up_the_run(tmp_path, ho
 
 def test_a_bad_apprise_url_is_one_clear_error(tmp_path, hook):
     spec = tmp_path / "bad.yaml"
-    spec.write_text(QUICKSTART.read_text() + f"notify:\n  urls:\n    - {hook.url}\n    - jsn://127.0.0.1/x\n")
+    spec.write_text(
+        QUICKSTART.read_text() + f"notify:\n  urls:\n    - {hook.url}\n    - jsn://127.0.0.1/x\n"
+    )
     out = run_cli("validate", str(spec))
     line = len(QUICKSTART.read_text().splitlines()) + 4
     assert out.returncode == 2 and "Traceback" not in out.stderr
-    assert f"{spec}:{line}:" in out.stderr and "notify.urls[1]" in out.stderr and "'jsn'" in out.stderr
+    assert (
+        f"{spec}:{line}:" in out.stderr and "notify.urls[1]" in out.stderr and "'jsn'" in out.stderr
+    )
     bad = tmp_path / "bad2.yaml"
-    bad.write_text(QUICKSTART.read_text() + "notify:\n  thresholds: [{metric: accuracy, above: 1, below: 0}]\n")
+    bad.write_text(
+        QUICKSTART.read_text() + "notify:\n  thresholds: [{metric: accuracy, above: 1, below: 0}]\n"
+    )
     out = run_cli("validate", str(bad))
     assert out.returncode == 2 and "notify.thresholds[0]" in out.stderr
 
@@ -145,5 +176,7 @@ def test_a_sweep_sends_one_alert_at_its_end_not_one_per_trial(tmp_path, hook):
     trials = store.runs()
     sweep_id = trials["sweep_id"][0]
     assert [p["title"] for p in hook.posts] == [f"specrun: alert-sweep sweep {sweep_id} finished"]
-    best = store.query("SELECT best_run_id FROM sweeps WHERE sweep_id = ?", [sweep_id])["best_run_id"][0]
+    best = store.query("SELECT best_run_id FROM sweeps WHERE sweep_id = ?", [sweep_id])[
+        "best_run_id"
+    ][0]
     assert f"best run {best}: eval/accuracy = " in hook.posts[0]["message"]

@@ -17,9 +17,24 @@ from retrieval_testkit import cli_env, free_port, wait_for
 def start(run_id: str, store: str, *extra: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "specrun.cli", "serve", run_id, "--store", store,
-         "--host", "127.0.0.1", "--port", str(port), *extra],
-        env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "specrun.cli",
+            "serve",
+            run_id,
+            "--store",
+            store,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *extra,
+        ],
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
 
@@ -56,33 +71,53 @@ def test_hostile_requests_get_4xx_and_the_token_is_required(poly_run, store, tmp
         token = re.search(r"token: (\S+)", banner.decode()).group(1)
         auth = {"Authorization": f"Bearer {token}"}
         assert httpx.get(f"{base}/health").status_code == 200  # liveness stays open
-        for method, path, body in (("get", "/responses", None), ("get", "/conversations", None),
-                                   ("post", "/responses", {"text": "몰래 넣은 답"}),
-                                   ("delete", "/responses/1", None),
-                                   ("post", "/respond", {"context": "안녕하세요"})):
+        for method, path, body in (
+            ("get", "/responses", None),
+            ("get", "/conversations", None),
+            ("post", "/responses", {"text": "몰래 넣은 답"}),
+            ("delete", "/responses/1", None),
+            ("post", "/respond", {"context": "안녕하세요"}),
+        ):
             r = httpx.request(method, base + path, json=body, timeout=30)
             assert r.status_code == 401, (method, path, r.status_code)
-            r = httpx.request(method, base + path, json=body, timeout=30,
-                              headers={"Authorization": "Bearer wrong-token-wrong-token"})
+            r = httpx.request(
+                method,
+                base + path,
+                json=body,
+                timeout=30,
+                headers={"Authorization": "Bearer wrong-token-wrong-token"},
+            )
             assert r.status_code == 401
         assert httpx.get(f"{base}/responses", headers=auth, timeout=30).status_code == 200
         raw = {"Content-Type": "application/json", **auth}
-        for path, content in (("/respond", b'{"context": "\\ud800abc"}'),
-                              ("/respond", b'{"context": "ok", "conversation_id": "\\udfff"}'),
-                              ("/responses", b'{"text": "\\ud800"}'),
-                              ("/respond", b'{"context": "\xff\xfe"}'),
-                              ("/respond", b'{"context": ')):
+        for path, content in (
+            ("/respond", b'{"context": "\\ud800abc"}'),
+            ("/respond", b'{"context": "ok", "conversation_id": "\\udfff"}'),
+            ("/responses", b'{"text": "\\ud800"}'),
+            ("/respond", b'{"context": "\xff\xfe"}'),
+            ("/respond", b'{"context": '),
+        ):
             r = httpx.post(base + path, content=content, headers=raw, timeout=30)
             assert 400 <= r.status_code < 500, (path, content, r.status_code, r.text[:300])
         for path in ("/responses", "/conversations"):
-            for offset in ("9223372036854775808", "9223372036854775807", "-1", "1e3",
-                           "99999999999999999999999999999"):
+            for offset in (
+                "9223372036854775808",
+                "9223372036854775807",
+                "-1",
+                "1e3",
+                "99999999999999999999999999999",
+            ):
                 r = httpx.get(f"{base}{path}?offset={offset}", headers=auth, timeout=30)
                 assert 400 <= r.status_code < 500, (path, offset, r.status_code)
-            assert httpx.get(f"{base}{path}?offset=4611686018427387904", headers=auth,
-                             timeout=30).status_code == 200  # the largest offset taken
-        r = httpx.put(f"{base}/responses/1", content=b'{"text": "\\ud800"}', headers=raw,
-                      timeout=30)
+            assert (
+                httpx.get(
+                    f"{base}{path}?offset=4611686018427387904", headers=auth, timeout=30
+                ).status_code
+                == 200
+            )  # the largest offset taken
+        r = httpx.put(
+            f"{base}/responses/1", content=b'{"text": "\\ud800"}', headers=raw, timeout=30
+        )
         assert r.status_code == 422
         assert httpx.get(f"{base}/health").json()["status"] == "ok"
     finally:

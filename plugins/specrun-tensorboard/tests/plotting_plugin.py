@@ -13,15 +13,23 @@ from specrun import Component, Params, Predictions, hookimpl
 def png(width: int, height: int, seed: int) -> bytes:
     """A tiny RGB PNG whose pixels depend on ``seed``."""
     rows = b"".join(
-        b"\x00" + bytes(((x * 40 + y * 90 + seed * 7) % 256) for x in range(width) for _ in range(3))
+        b"\x00"
+        + bytes(((x * 40 + y * 90 + seed * 7) % 256) for x in range(width) for _ in range(3))
         for y in range(height)
     )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 class PlotParams(Params):

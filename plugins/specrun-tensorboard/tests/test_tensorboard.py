@@ -58,7 +58,10 @@ def spec_text(acc) -> dict:
 
 def check_run(acc, store, run_id: str) -> None:
     stored = store.metrics(run_id)
-    expected = {(f"{s}/{n}", st): v for s, n, st, v in stored.select("split", "name", "step", "value").iter_rows()}
+    expected = {
+        (f"{s}/{n}", st): v
+        for s, n, st, v in stored.select("split", "name", "step", "value").iter_rows()
+    }
     assert scalars(acc) == expected  # every point, at its step, the very same float
     assert spec_text(acc) == json.loads(store.run(run_id)["spec_resolved"])
     from tensorboard.util import tensor_util
@@ -77,7 +80,9 @@ def test_export_writes_every_metric_the_spec_and_images(tmp_path, plotting_plugi
     store_path = tmp_path / "s.duckdb"
     result = specrun.run(str(tmp_path / "s.yaml"), store=str(store_path), local=True)
     assert result.status == "finished", result.error
-    out = run_cli("tensorboard", result.run_id, "--out", str(tmp_path / "tb"), "--store", str(store_path))
+    out = run_cli(
+        "tensorboard", result.run_id, "--out", str(tmp_path / "tb"), "--store", str(store_path)
+    )
     assert out.returncode == 0, out.stderr
     folder = tmp_path / "tb" / "tb-plot" / result.run_id
     assert str(folder) in out.stdout
@@ -85,7 +90,9 @@ def test_export_writes_every_metric_the_spec_and_images(tmp_path, plotting_plugi
     check_run(load(folder), store, result.run_id)
     assert "tensorflow" not in sys.modules  # read and written without it
 
-    again = run_cli("tensorboard", result.run_id, "--out", str(tmp_path / "tb"), "--store", str(store_path))
+    again = run_cli(
+        "tensorboard", result.run_id, "--out", str(tmp_path / "tb"), "--store", str(store_path)
+    )
     assert again.returncode == 0, again.stderr
     check_run(load(folder), store, result.run_id)  # replaced, not doubled
 
@@ -106,7 +113,9 @@ def test_cv_folds_land_under_their_parent(tmp_path, plotting_plugin, monkeypatch
     result = specrun.run(str(tmp_path / "s.yaml"), store=str(tmp_path / "s.duckdb"), local=True)
     assert result.status == "finished", result.error
     base = tmp_path / "live" / "tb-plot" / f"cv-{result.run_id}"
-    assert sorted(p.name for p in base.iterdir()) == sorted([result.run_id, *(f["run_id"] for f in result.folds)])
+    assert sorted(p.name for p in base.iterdir()) == sorted(
+        [result.run_id, *(f["run_id"] for f in result.folds)]
+    )
     means = scalars(load(base / result.run_id))
     assert {tag: v for (tag, _step), v in means.items()} == result.metrics
 
@@ -114,8 +123,21 @@ def test_cv_folds_land_under_their_parent(tmp_path, plotting_plugin, monkeypatch
 def test_an_unknown_run_and_a_bad_section_are_one_line_errors(tmp_path, plotting_plugin):
     (tmp_path / "s.yaml").write_text(SPEC)
     specrun.run(str(tmp_path / "s.yaml"), store=str(tmp_path / "s.duckdb"), local=True)
-    out = run_cli("tensorboard", "nosuchrun", "--out", str(tmp_path / "tb"), "--store", str(tmp_path / "s.duckdb"))
-    assert out.returncode == 2 and "no run 'nosuchrun'" in out.stderr and "Traceback" not in out.stderr
+    out = run_cli(
+        "tensorboard",
+        "nosuchrun",
+        "--out",
+        str(tmp_path / "tb"),
+        "--store",
+        str(tmp_path / "s.duckdb"),
+    )
+    assert (
+        out.returncode == 2 and "no run 'nosuchrun'" in out.stderr and "Traceback" not in out.stderr
+    )
     (tmp_path / "bad.yaml").write_text(SPEC + "tensorboard:\n  dir: ''\n")
     out = run_cli("validate", str(tmp_path / "bad.yaml"))
-    assert out.returncode == 2 and f"{tmp_path / 'bad.yaml'}:6:" in out.stderr and "tensorboard.dir" in out.stderr
+    assert (
+        out.returncode == 2
+        and f"{tmp_path / 'bad.yaml'}:6:" in out.stderr
+        and "tensorboard.dir" in out.stderr
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-SCRIPT = r'''
+SCRIPT = r"""
 import hashlib, json, random
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 from specrun_textkit import train_wordpiece
@@ -18,12 +18,16 @@ tok.normalizer = normalizers.NFC()
 tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
 train_wordpiece(tok, texts, 1200, ["[PAD]", "[UNK]", "[CLS]"], limit_alphabet=300)
 print(hashlib.sha256(tok.to_str().encode()).hexdigest(), tok.get_vocab_size())
-'''
+"""
 
 
 def test_same_vocabulary_in_fresh_processes():
-    outs = {subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                           check=True).stdout for _ in range(3)}
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(3)
+    }
     assert len(outs) == 1, outs
     assert int(next(iter(outs)).split()[1]) == 1200
 

@@ -33,13 +33,22 @@ def train_once() -> dict[str, Any]:
         return torch.nn.functional.mse_loss(net(x[idx]), y[idx])
 
     settings = loop.LoopSettings(lr=0.1, weight_decay=0.01, warmup_ratio=0.2, log_every=1)
-    loop.train(ctx, torch, net, settings, "cpu", EPOCHS * per_epoch, per_epoch, batches,
-               loss_of, None, "test")
+    loop.train(
+        ctx,
+        torch,
+        net,
+        settings,
+        "cpu",
+        EPOCHS * per_epoch,
+        per_epoch,
+        batches,
+        loss_of,
+        None,
+        "test",
+    )
     return {
         "world": distributed.world(),
         "local": local,
         "losses": [m["loss"] for _, m in ctx.metrics],
         "weights": [p.detach().clone() for p in net.parameters()],
     }
-
-

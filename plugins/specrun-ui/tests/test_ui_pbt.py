@@ -57,8 +57,9 @@ def test_sweep_page_draws_a_pbt_copy_from_the_run_it_copied(site):
     ).to_dicts()
     by_id = {r["run_id"]: r for r in runs}
     copies = [
-        r for r in runs if r["parent_id"] in by_id
-        and by_id[r["parent_id"]]["trial_index"] != r["trial_index"]
+        r
+        for r in runs
+        if r["parent_id"] in by_id and by_id[r["parent_id"]]["trial_index"] != r["trial_index"]
     ]
     assert copies, f"PBT never exploited: {[(r['trial_index'], r['status']) for r in runs]}"
     replaced = [r for r in runs if r["status"] == "stopped"]

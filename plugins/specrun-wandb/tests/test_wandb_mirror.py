@@ -76,7 +76,9 @@ def records(run_dir: Path) -> list[dict]:
     """Every record of the run's .wandb log, parsed by wandb itself."""
     out = subprocess.run(
         [sys.executable, "-m", "wandb", "leet", "inspect", "--json", str(run_dir)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
@@ -116,8 +118,20 @@ def summary(recs: list[dict]) -> dict:
 def test_a_run_is_mirrored_offline_with_exact_values_and_no_network(tmp_path, env):
     values, server = env
     store_path = tmp_path / "s.duckdb"
-    out = run_cli("run", str(QUICKSTART), "--local", *SMALL, "-o", "model.samples=5",
-                  "-o", f"wandb.dir={tmp_path / 'wb'}", "--store", str(store_path), "-q", env=values)
+    out = run_cli(
+        "run",
+        str(QUICKSTART),
+        "--local",
+        *SMALL,
+        "-o",
+        "model.samples=5",
+        "-o",
+        f"wandb.dir={tmp_path / 'wb'}",
+        "--store",
+        str(store_path),
+        "-q",
+        env=values,
+    )
     assert out.returncode == 0, out.stderr
     assert "specrun-wandb" not in out.stderr  # no warning: nothing failed
     store = specrun.open_store(str(store_path))
@@ -130,18 +144,32 @@ def test_a_run_is_mirrored_offline_with_exact_values_and_no_network(tmp_path, en
     stored = store.run(run_id)
     config = run["config"]["update"]
     spec = json.loads(stored["spec_resolved"])
-    assert {k: config[k] for k in spec if k != "wandb"} == {k: v for k, v in spec.items() if k != "wandb"}
-    assert config["specrun"] == {"run_id": run_id, "parent_id": None, "sweep_id": None, "role": "run",
-                                 "index": None, "store": str(store_path)}
+    assert {k: config[k] for k in spec if k != "wandb"} == {
+        k: v for k, v in spec.items() if k != "wandb"
+    }
+    assert config["specrun"] == {
+        "run_id": run_id,
+        "parent_id": None,
+        "sweep_id": None,
+        "role": "run",
+        "index": None,
+        "store": str(store_path),
+    }
     assert (run["project"], run["run_id"], run["job_type"]) == ("quickstart-topics", run_id, "run")
     assert run["tags"] == ["demo", "classification", "core", "run"]
 
     metrics = store.metrics(run_id)
-    expected = {(f"{s}/{n}", st): v for s, n, st, v in metrics.select("split", "name", "step", "value").iter_rows()}
+    expected = {
+        (f"{s}/{n}", st): v
+        for s, n, st, v in metrics.select("split", "name", "step", "value").iter_rows()
+    }
     assert history(recs) == expected  # every point at its step, the same floats
 
-    table_item = [r["history"]["item"] for r in recs if r["type"] == "history"
-                  and "samples/eval.path" in r["history"]["item"]][0]
+    table_item = [
+        r["history"]["item"]
+        for r in recs
+        if r["type"] == "history" and "samples/eval.path" in r["history"]["item"]
+    ][0]
     table = json.loads((runs[run_id] / "files" / table_item["samples/eval.path"]).read_text())
     samples = store.samples(run_id).filter(split="eval")
     assert table["columns"] == ["step", "idx", "input", "reference", "output", "extra"]
@@ -149,7 +177,11 @@ def test_a_run_is_mirrored_offline_with_exact_values_and_no_network(tmp_path, en
         list(r) for r in samples.select("step", "idx", "input", "reference", "output").iter_rows()
     ]
 
-    art = [r["artifact"] for r in recs if r["type"] == "artifact" and r["artifact"]["type"] == "specrun-run"]
+    art = [
+        r["artifact"]
+        for r in recs
+        if r["type"] == "artifact" and r["artifact"]["type"] == "specrun-run"
+    ]
     assert len(art) == 1 and art[0]["name"] == f"specrun-{run_id}"
     files = {c["path"]: c["digest"] for c in art[0]["manifest"]["contents"]}
     assert sorted(files) == sorted(store.artifacts(run_id)["name"])
@@ -165,8 +197,20 @@ def test_a_run_is_mirrored_offline_with_exact_values_and_no_network(tmp_path, en
 def test_a_failed_run_is_failed_in_wandb_with_its_error(tmp_path, env):
     values, _ = env
     store_path = tmp_path / "s.duckdb"
-    out = run_cli("run", str(QUICKSTART), "--local", *SMALL, "-o", "model.label=nope",
-                  "-o", "wandb.project=specrun-tests", "--store", str(store_path), "-q", env=values)
+    out = run_cli(
+        "run",
+        str(QUICKSTART),
+        "--local",
+        *SMALL,
+        "-o",
+        "model.label=nope",
+        "-o",
+        "wandb.project=specrun-tests",
+        "--store",
+        str(store_path),
+        "-q",
+        env=values,
+    )
     assert out.returncode == 2, out.stderr
     store = specrun.open_store(str(store_path))
     row = store.run(store.runs()["run_id"][0])
@@ -180,8 +224,20 @@ def test_a_failed_run_is_failed_in_wandb_with_its_error(tmp_path, env):
 def test_cv_folds_are_grouped_under_their_parent(tmp_path, env):
     values, _ = env
     store_path = tmp_path / "s.duckdb"
-    out = run_cli("cv", str(CV), "--local", *SMALL, "-o", "cv.folds=2", "-o", "wandb.mode=offline",
-                  "--store", str(store_path), "-q", env=values)
+    out = run_cli(
+        "cv",
+        str(CV),
+        "--local",
+        *SMALL,
+        "-o",
+        "cv.folds=2",
+        "-o",
+        "wandb.mode=offline",
+        "--store",
+        str(store_path),
+        "-q",
+        env=values,
+    )
     assert out.returncode == 0, out.stderr
     store = specrun.open_store(str(store_path))
     parent = store.runs().filter(pl.col("parent_id").is_null())["run_id"][0]
@@ -193,7 +249,9 @@ def test_cv_folds_are_grouped_under_their_parent(tmp_path, env):
     }
     means = {k: v for (k, _step), v in history(runs[parent]).items()}
     stored = store.metrics(parent)
-    assert means == {f"{s}/{n}": v for s, n, v in stored.select("split", "name", "value").iter_rows()}
+    assert means == {
+        f"{s}/{n}": v for s, n, v in stored.select("split", "name", "value").iter_rows()
+    }
 
 
 def test_sweep_trials_are_grouped_under_the_sweep(tmp_path, env):
@@ -215,29 +273,46 @@ def test_sweep_trials_are_grouped_under_the_sweep(tmp_path, env):
     assert sorted(runs) == sorted(trials["run_id"])
     groups = {(one(r, "run")["run_group"], one(r, "run")["job_type"]) for r in runs.values()}
     assert groups == {(f"sweep-{sweep_id}", "trial")}
-    assert not [r for recs in runs.values() for r in recs  # artifacts: false is honoured
-                if r["type"] == "artifact" and r["artifact"]["type"] == "specrun-run"]
+    assert not [
+        r
+        for recs in runs.values()
+        for r in recs  # artifacts: false is honoured
+        if r["type"] == "artifact" and r["artifact"]["type"] == "specrun-run"
+    ]
     lrs = sorted(one(r, "run")["config"]["update"]["model"]["lr"] for r in runs.values())
     assert lrs == [0.3, 0.6]
     for rid, recs in runs.items():
         stored = store.metrics(rid)
-        assert history(recs) == {(f"{s}/{n}", st): v for s, n, st, v
-                                 in stored.select("split", "name", "step", "value").iter_rows()}
+        assert history(recs) == {
+            (f"{s}/{n}", st): v
+            for s, n, st, v in stored.select("split", "name", "step", "value").iter_rows()
+        }
 
 
 def test_an_unreachable_wandb_server_never_fails_or_holds_up_the_run(tmp_path, env):
     values, server = env
     server.close()  # nothing listens there now: every connection is refused
     store_path = tmp_path / "s.duckdb"
-    out = run_cli("run", str(QUICKSTART), "--local", *SMALL, "-o", "wandb.mode=online",
-                  "--store", str(store_path), "-q",
-                  env={**values, "WANDB_API_KEY": "x" * 40, "SPECRUN_WANDB_TIMEOUT": "30"})
+    out = run_cli(
+        "run",
+        str(QUICKSTART),
+        "--local",
+        *SMALL,
+        "-o",
+        "wandb.mode=online",
+        "--store",
+        str(store_path),
+        "-q",
+        env={**values, "WANDB_API_KEY": "x" * 40, "SPECRUN_WANDB_TIMEOUT": "30"},
+    )
     assert out.returncode == 0, out.stderr
     store = specrun.open_store(str(store_path))
     row = store.run(store.runs()["run_id"][0])
     assert row["status"] == "finished"
     assert row["duration_s"] < 30  # W&B's 30 s of retries went on beside the run, not in it
-    warnings = [line for line in out.stderr.splitlines() if line.startswith("warning: specrun-wandb")]
+    warnings = [
+        line for line in out.stderr.splitlines() if line.startswith("warning: specrun-wandb")
+    ]
     assert len(warnings) == 1 and "stopped mirroring" in warnings[0], out.stderr
 
 
@@ -245,8 +320,18 @@ def test_an_unwritable_wandb_dir_warns_once_and_the_run_finishes(tmp_path, env):
     values, _ = env
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    out = run_cli("run", str(QUICKSTART), "--local", *SMALL, "-o", f"wandb.dir={blocker}/wb",
-                  "--store", str(tmp_path / "s.duckdb"), "-q", env=values)
+    out = run_cli(
+        "run",
+        str(QUICKSTART),
+        "--local",
+        *SMALL,
+        "-o",
+        f"wandb.dir={blocker}/wb",
+        "--store",
+        str(tmp_path / "s.duckdb"),
+        "-q",
+        env=values,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stderr.count("warning: specrun-wandb") == 1
 
@@ -257,7 +342,9 @@ def test_a_misspelt_mode_is_one_clear_error(tmp_path):
     out = run_cli("validate", str(spec), env={"SPECRUN_PLUGINS": "wandb"})
     assert out.returncode == 2 and "Traceback" not in out.stderr
     line = len(QUICKSTART.read_text().splitlines()) + 2
-    assert f"{spec}:{line}:" in out.stderr and "wandb.mode" in out.stderr and "'offline'" in out.stderr
+    assert (
+        f"{spec}:{line}:" in out.stderr and "wandb.mode" in out.stderr and "'offline'" in out.stderr
+    )
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare for a network namespace")
@@ -267,18 +354,37 @@ def test_offline_mirroring_works_with_no_network_at_all(tmp_path, env):
     if subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode != 0:
         pytest.skip("unprivileged network namespaces are not allowed here")
     store_path = tmp_path / "s.duckdb"
-    cmd = ["unshare", "-rn", sys.executable, "-m", "specrun.cli", "run", str(QUICKSTART), "--local",
-           *SMALL, "--store", str(store_path), "-q"]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
-                         env={**os.environ, **values, "SPECRUN_WANDB": "1"})
+    cmd = [
+        "unshare",
+        "-rn",
+        sys.executable,
+        "-m",
+        "specrun.cli",
+        "run",
+        str(QUICKSTART),
+        "--local",
+        *SMALL,
+        "--store",
+        str(store_path),
+        "-q",
+    ]
+    out = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **values, "SPECRUN_WANDB": "1"},
+    )
     assert out.returncode == 0, out.stderr
     assert "specrun-wandb" not in out.stderr
     store = specrun.open_store(str(store_path))
     run_id = store.runs()["run_id"][0]
     recs = records(offline_runs(tmp_path)[run_id])
     stored = store.metrics(run_id)
-    assert history(recs) == {(f"{s}/{n}", st): v for s, n, st, v
-                             in stored.select("split", "name", "step", "value").iter_rows()}
+    assert history(recs) == {
+        (f"{s}/{n}", st): v
+        for s, n, st, v in stored.select("split", "name", "step", "value").iter_rows()
+    }
 
 
 def test_mirroring_is_off_and_wandb_never_imported_without_a_section(tmp_path):
@@ -289,7 +395,8 @@ def test_mirroring_is_off_and_wandb_never_imported_without_a_section(tmp_path):
         "from specrun.plugins import get_registry; "
         "print(r.status, 'wandb' in get_registry().plugins, 'wandb' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
-                         timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
     assert out.stdout.split() == ["finished", "True", "False"], out.stderr
     assert not (tmp_path / "wandb").exists()

@@ -13,7 +13,14 @@ from .metrics import AccuracyParams, MacroF1Params
 def register_components(register):
     register(Component("data", "table", TableParams, "specrun.builtins.data:TableSource"))
     register(Component("data", "sql", SqlParams, "specrun.builtins.data:SqlSource"))
-    register(Component("data", "generated_topics", GeneratedTopicsParams, "specrun.builtins.data:GeneratedTopics"))
+    register(
+        Component(
+            "data",
+            "generated_topics",
+            GeneratedTopicsParams,
+            "specrun.builtins.data:GeneratedTopics",
+        )
+    )
     register(Component("model", "bow_softmax", BowSoftmaxParams, "specrun.builtins.bow:BowSoftmax"))
     register(Component("metrics", "accuracy", AccuracyParams, "specrun.builtins.metrics:Accuracy"))
     register(Component("metrics", "macro_f1", MacroF1Params, "specrun.builtins.metrics:MacroF1"))

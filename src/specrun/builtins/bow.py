@@ -45,8 +45,12 @@ class BowSoftmax:
     def _columns(self, df: Any, split: str) -> tuple[list[str], list[str]]:
         for col in (self.p.text, self.p.label):
             if col not in df.columns:
-                raise DataError(f"model.{'text' if col == self.p.text else 'label'}: column {col!r} is not in the {split} split (columns: {names(df.columns)})")
-        return [str(t) for t in df[self.p.text].to_list()], [str(y) for y in df[self.p.label].to_list()]
+                raise DataError(
+                    f"model.{'text' if col == self.p.text else 'label'}: column {col!r} is not in the {split} split (columns: {names(df.columns)})"
+                )
+        return [str(t) for t in df[self.p.text].to_list()], [
+            str(y) for y in df[self.p.label].to_list()
+        ]
 
     def build(self, ctx: Any, data: Dataset) -> dict[str, Any]:
         import numpy as np
@@ -54,10 +58,15 @@ class BowSoftmax:
         _, labels = self._columns(data["train"], "train")
         classes = sorted(set(labels))
         if len(classes) < 2:
-            raise DataError(f"model: the label column {self.p.label!r} has one class only ({classes[0]!r})")
+            raise DataError(
+                f"model: the label column {self.p.label!r} has one class only ({classes[0]!r})"
+            )
         rng = np.random.default_rng(ctx.seed)
-        return {"classes": classes, "W": rng.normal(0, 0.01, (self.p.features, len(classes))).astype(np.float32),
-                "b": np.zeros(len(classes), dtype=np.float32)}
+        return {
+            "classes": classes,
+            "W": rng.normal(0, 0.01, (self.p.features, len(classes))).astype(np.float32),
+            "b": np.zeros(len(classes), dtype=np.float32),
+        }
 
     def fit(self, ctx: Any, model: dict[str, Any], data: Dataset) -> dict[str, Any]:
         import numpy as np
@@ -71,16 +80,25 @@ class BowSoftmax:
         y = np.array([index[v] for v in labels])
         rng = np.random.default_rng(ctx.seed)
         # Stop-and-continue support (PBT): the weights and the shuffling RNG after ctx.step.
-        saved = ctx.checkpointable(lambda: {"W": model["W"].copy(), "b": model["b"].copy(),
-                                            "classes": list(model["classes"]),
-                                            "rng": rng.bit_generator.state})
+        saved = ctx.checkpointable(
+            lambda: {
+                "W": model["W"].copy(),
+                "b": model["b"].copy(),
+                "classes": list(model["classes"]),
+                "rng": rng.bit_generator.state,
+            }
+        )
         first = 1
         if saved is not None:
             if list(saved["classes"]) != list(model["classes"]):
-                raise DataError(f"the checkpoint's classes {saved['classes']} are not this data's {model['classes']}")
+                raise DataError(
+                    f"the checkpoint's classes {saved['classes']} are not this data's {model['classes']}"
+                )
             if saved["W"].shape != model["W"].shape:
-                raise DataError(f"the checkpoint's weights are {saved['W'].shape}, this model's {model['W'].shape}: "
-                                "model.features cannot change while training continues (do not perturb it with pbt)")
+                raise DataError(
+                    f"the checkpoint's weights are {saved['W'].shape}, this model's {model['W'].shape}: "
+                    "model.features cannot change while training continues (do not perturb it with pbt)"
+                )
             model["W"][...], model["b"][...] = saved["W"], saved["b"]
             rng.bit_generator.state = saved["rng"]
             first = ctx.step + 1
@@ -94,7 +112,7 @@ class BowSoftmax:
                 order = rng.permutation(n)
                 total = 0.0
                 for start in range(0, n, self.p.batch_size):
-                    idx = order[start:start + self.p.batch_size]
+                    idx = order[start : start + self.p.batch_size]
                     logits = x[idx] @ model["W"] + model["b"]
                     logits -= logits.max(axis=1, keepdims=True)
                     prob = np.exp(logits)
@@ -117,10 +135,18 @@ class BowSoftmax:
         out = [model["classes"][i] for i in logits.argmax(axis=1)]
         if split == "eval" and ctx.step > 0 and self.p.samples:
             k = min(self.p.samples, len(texts))
-            ctx.log_samples(({"input": texts[i], "reference": labels[i], "output": out[i]} for i in range(k)),
-                            split=split)
-        return Predictions(split, outputs=out, references=labels, inputs=texts, scores=logits,
-                           labels=model["classes"])
+            ctx.log_samples(
+                ({"input": texts[i], "reference": labels[i], "output": out[i]} for i in range(k)),
+                split=split,
+            )
+        return Predictions(
+            split,
+            outputs=out,
+            references=labels,
+            inputs=texts,
+            scores=logits,
+            labels=model["classes"],
+        )
 
     def save(self, ctx: Any, model: dict[str, Any]) -> None:
         import numpy as np

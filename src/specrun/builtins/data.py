@@ -28,8 +28,12 @@ class TableParams(Params):
 
     path: ExistingFile
     format: Literal["auto", "csv", "tsv", "jsonl", "parquet"] = "auto"
-    columns: dict[str, str] = Field(default_factory=dict, description="rename: {file column: name used by the run}")
-    require: list[str] = Field(default_factory=list, description="columns that must exist (after renaming)")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="rename: {file column: name used by the run}"
+    )
+    require: list[str] = Field(
+        default_factory=list, description="columns that must exist (after renaming)"
+    )
     limit: int | None = Field(None, gt=0, description="keep only the first N rows")
     split: SplitSpec = Field(default_factory=SplitSpec)
 
@@ -55,7 +59,9 @@ def table_format(path: Path, fmt: str = "auto") -> str:
     suffix = path.suffix.lower().lstrip(".")
     fmt = {"json": "jsonl", "ndjson": "jsonl", "pq": "parquet", "txt": "tsv"}.get(suffix, suffix)
     if fmt not in FORMATS:
-        raise DataError(f"{path}: cannot tell the format from the suffix {path.suffix!r}; set format: to one of {', '.join(FORMATS)}")
+        raise DataError(
+            f"{path}: cannot tell the format from the suffix {path.suffix!r}; set format: to one of {', '.join(FORMATS)}"
+        )
     return fmt
 
 
@@ -130,7 +136,9 @@ def read_table(path: Path, fmt: str = "auto") -> Any:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         bad = first_bad_utf8(path) if fmt != "parquet" and "utf" in first.lower() else None
         if bad is not None:
-            raise DataError(f"{path}:{bad[0]}: not UTF-8 text (byte {bad[1]:,} of the file)") from None
+            raise DataError(
+                f"{path}:{bad[0]}: not UTF-8 text (byte {bad[1]:,} of the file)"
+            ) from None
         raise DataError(f"{path}: cannot read as {fmt}: {first}") from None
 
 
@@ -138,12 +146,16 @@ def finish_table(df: Any, params: Any, seed: int, where: str) -> Dataset:
     """Rename, check required columns, limit and split: shared by the table kinds."""
     missing = [c for c in params.columns if c not in df.columns]
     if missing:
-        raise DataError(f"{where}: columns {missing} named in `columns:` are not in the data (it has: {names(df.columns)})")
+        raise DataError(
+            f"{where}: columns {missing} named in `columns:` are not in the data (it has: {names(df.columns)})"
+        )
     if params.columns:
         df = df.rename(params.columns)
     absent = [c for c in params.require if c not in df.columns]
     if absent:
-        raise DataError(f"{where}: required column(s) {', '.join(absent)} missing (it has: {names(df.columns)})")
+        raise DataError(
+            f"{where}: required column(s) {', '.join(absent)} missing (it has: {names(df.columns)})"
+        )
     if params.limit:
         df = df.head(params.limit)
     if df.height == 0:
@@ -246,4 +258,7 @@ class GeneratedTopics:
             texts.append(" ".join(words))
             labels.append(topic)
         df = pl.DataFrame({"text": texts, "label": labels})
-        return Dataset(split_frame(df, p.split, ctx.seed), meta={"labels": topics, "text": "text", "label": "label"})
+        return Dataset(
+            split_frame(df, p.split, ctx.seed),
+            meta={"labels": topics, "text": "text", "label": "label"},
+        )

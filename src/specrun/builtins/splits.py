@@ -15,8 +15,12 @@ class SplitSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     eval: float = Field(0.1, ge=0, lt=1, description="fraction for the eval split")
     test: float = Field(0.0, ge=0, lt=1, description="fraction for the test split")
-    stratify: str | None = Field(None, description="column whose class proportions each split keeps")
-    column: str | None = Field(None, description="use this column's values (train/eval/test) instead")
+    stratify: str | None = Field(
+        None, description="column whose class proportions each split keeps"
+    )
+    column: str | None = Field(
+        None, description="use this column's values (train/eval/test) instead"
+    )
     seed: int | None = Field(None, description="split seed (default: the spec's seed)")
 
     @model_validator(mode="after")
@@ -35,7 +39,9 @@ def split_frame(df: Any, spec: SplitSpec, seed: int) -> dict[str, Any]:  # noqa:
         raise DataError("the data is empty: no rows to split")
     if spec.column:
         if spec.column not in df.columns:
-            raise DataError(f"split.column {spec.column!r} is not a column (columns: {names(df.columns)})")
+            raise DataError(
+                f"split.column {spec.column!r} is not a column (columns: {names(df.columns)})"
+            )
         out = {}
         for name in ("train", "eval", "test"):
             part = df.filter(pl.col(spec.column) == name)
@@ -49,7 +55,9 @@ def split_frame(df: Any, spec: SplitSpec, seed: int) -> dict[str, Any]:  # noqa:
     assign = np.zeros(n, dtype=np.int8)  # 0 train, 1 eval, 2 test
     if spec.stratify:
         if spec.stratify not in df.columns:
-            raise DataError(f"split.stratify {spec.stratify!r} is not a column (columns: {names(df.columns)})")
+            raise DataError(
+                f"split.stratify {spec.stratify!r} is not a column (columns: {names(df.columns)})"
+            )
         labels = df[spec.stratify].cast(pl.Utf8).fill_null("").to_numpy().astype(str)
         groups = [np.flatnonzero(labels == v) for v in np.unique(labels)]
     else:
@@ -61,12 +69,14 @@ def split_frame(df: Any, spec: SplitSpec, seed: int) -> dict[str, Any]:  # noqa:
         if spec.eval > 0 and n_eval == 0 and len(idx) > 2:
             n_eval = 1
         assign[idx[:n_eval]] = 1
-        assign[idx[n_eval:n_eval + n_test]] = 2
+        assign[idx[n_eval : n_eval + n_test]] = 2
     out = {}
     for code, name in ((0, "train"), (1, "eval"), (2, "test")):
         mask = assign == code
         if mask.any():
             out[name] = df.filter(pl.Series(mask))
     if "train" not in out:
-        raise DataError(f"no rows left for training out of {n} (eval={spec.eval}, test={spec.test})")
+        raise DataError(
+            f"no rows left for training out of {n} (eval={spec.eval}, test={spec.test})"
+        )
     return out

@@ -77,15 +77,27 @@ class RunDetails:
 # made in SQL, so the rest never leaves the store; `--json` reads everything.
 SHOW_CHARS = 2_000
 SHOW_SPEC_CHARS = 1_000_000  # a resolved spec longer than this is not rendered as YAML
-RUN_TEXT_COLUMNS = ("description", "spec_path", "spec_text", "error", "traceback", "repro_detail",
-                    "host", "data_fingerprint", "spec_hash", "mode")
+RUN_TEXT_COLUMNS = (
+    "description",
+    "spec_path",
+    "spec_text",
+    "error",
+    "traceback",
+    "repro_detail",
+    "host",
+    "data_fingerprint",
+    "spec_hash",
+    "mode",
+)
 
 
 def clipped(expr: str, limit: int, alias: str | None = None) -> str:
     """SQL: ``expr`` cut to ``limit`` characters, saying how many more there were."""
-    return (f"CASE WHEN length({expr}) > {int(limit)} THEN left({expr}, {int(limit)}) || '… ('"
-            f" || (length({expr}) - {int(limit)}) || ' more characters)' ELSE {expr} END"
-            f" AS {alias or expr}")
+    return (
+        f"CASE WHEN length({expr}) > {int(limit)} THEN left({expr}, {int(limit)}) || '… ('"
+        f" || (length({expr}) - {int(limit)}) || ' more characters)' ELSE {expr} END"
+        f" AS {alias or expr}"
+    )
 
 
 def _run_row(store: Store, run_id: str, clip: int | None) -> dict[str, Any]:
@@ -93,10 +105,14 @@ def _run_row(store: Store, run_id: str, clip: int | None) -> dict[str, Any]:
         return dict(store._q("SELECT * FROM runs WHERE run_id = ?", [run_id]).row(0, named=True))
     cols = set(store._q("SELECT * FROM runs LIMIT 0").columns)
     replace = [clipped(c, clip) for c in RUN_TEXT_COLUMNS if c in cols]
-    replace.append(f"CASE WHEN length(spec_resolved::VARCHAR) > {SHOW_SPEC_CHARS} THEN NULL"
-                   " ELSE spec_resolved END AS spec_resolved")
-    sql = (f"SELECT * REPLACE ({', '.join(replace)}), length(spec_resolved::VARCHAR) AS spec_resolved_chars"
-           " FROM runs WHERE run_id = ?")
+    replace.append(
+        f"CASE WHEN length(spec_resolved::VARCHAR) > {SHOW_SPEC_CHARS} THEN NULL"
+        " ELSE spec_resolved END AS spec_resolved"
+    )
+    sql = (
+        f"SELECT * REPLACE ({', '.join(replace)}), length(spec_resolved::VARCHAR) AS spec_resolved_chars"
+        " FROM runs WHERE run_id = ?"
+    )
     return dict(store._q(sql, [run_id]).row(0, named=True))
 
 
@@ -105,10 +121,13 @@ def run_details(store: Store, ref: str, samples: int = 5, clip: int | None = Non
     ``clip`` cuts every text value to that many characters (for a terminal view)."""
     run_id = resolve_run(store, ref)
     run = _run_row(store, run_id, clip)
-    value = "value_json::VARCHAR AS value" if clip is None else clipped("value_json::VARCHAR", clip, "value")
+    value = (
+        "value_json::VARCHAR AS value"
+        if clip is None
+        else clipped("value_json::VARCHAR", clip, "value")
+    )
     params = store._q(
-        f"SELECT path, type, {value} FROM params"
-        " WHERE run_id = ? ORDER BY path",
+        f"SELECT path, type, {value} FROM params WHERE run_id = ? ORDER BY path",
         [run_id],
     )
     env = store.environment(run_id)
@@ -118,8 +137,11 @@ def run_details(store: Store, ref: str, samples: int = 5, clip: int | None = Non
         [run_id],
     )
     # The newest step's samples are what the finished model produced.
-    texts = ("input, reference, output" if clip is None
-             else ", ".join(clipped(c, clip) for c in ("input", "reference", "output")))
+    texts = (
+        "input, reference, output"
+        if clip is None
+        else ", ".join(clipped(c, clip) for c in ("input", "reference", "output"))
+    )
     sample_rows = store._q(
         f"""SELECT split, step, idx, {texts} FROM samples
            WHERE run_id = ? AND step IS NOT DISTINCT FROM

@@ -13,7 +13,14 @@ from ..errors import StoreError
 from ..store.query import Store
 from ..store.search import direction
 
-__all__ = ["best_metrics", "direction", "final_metrics", "metric_names", "metric_series", "split_metric_name"]
+__all__ = [
+    "best_metrics",
+    "direction",
+    "final_metrics",
+    "metric_names",
+    "metric_series",
+    "split_metric_name",
+]
 
 
 def final_metrics(store: Store, run_ids: Sequence[str]) -> Any:

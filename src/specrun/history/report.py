@@ -238,7 +238,9 @@ def _single_run_sections(store: Store, run: dict[str, Any]) -> list[str]:
         parts.append(
             h.section(
                 "Artifacts",
-                h.table(["name", "kind", "bytes", "sha256"], artifact_rows, [False, False, True, False]),
+                h.table(
+                    ["name", "kind", "bytes", "sha256"], artifact_rows, [False, False, True, False]
+                ),
             )
         )
         parts.extend(_html_artifacts(store, run_id, artifacts))

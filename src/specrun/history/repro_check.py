@@ -110,13 +110,26 @@ def _metric_checks(store: Store, a: str, b: str) -> tuple[list[MetricCheck], lis
 
 def _sample_check(store: Store, a: str, b: str) -> tuple[int, str | None]:
     cols = "split, step, idx, input, reference, output, CAST(extra AS VARCHAR)"
-    ra = store._q(f"SELECT {cols} FROM samples WHERE run_id = ? ORDER BY split, step, idx", [a]).rows()
-    rb = store._q(f"SELECT {cols} FROM samples WHERE run_id = ? ORDER BY split, step, idx", [b]).rows()
+    ra = store._q(
+        f"SELECT {cols} FROM samples WHERE run_id = ? ORDER BY split, step, idx", [a]
+    ).rows()
+    rb = store._q(
+        f"SELECT {cols} FROM samples WHERE run_id = ? ORDER BY split, step, idx", [b]
+    ).rows()
     for x, y in zip(ra, rb, strict=False):
         if x != y:
             split, step, idx = x[:3]
-            what = next(n for n, u, v in zip(("input", "reference", "output", "extra"), x[3:], y[3:],
-                                              strict=True) if u != v) if x[:3] == y[:3] else "position"
+            what = (
+                next(
+                    n
+                    for n, u, v in zip(
+                        ("input", "reference", "output", "extra"), x[3:], y[3:], strict=True
+                    )
+                    if u != v
+                )
+                if x[:3] == y[:3]
+                else "position"
+            )
             return len(ra), f"sample {split} step {step} #{idx}: {what} differs"
     if len(ra) != len(rb):
         return len(ra), f"samples: {len(ra)} rows vs {len(rb)}"
@@ -176,8 +189,13 @@ def summary(check: ReproCheck) -> dict[str, Any]:
         "matched": check.matched,
         "first_difference": check.first_difference(),
         "metrics": [
-            {"split": m.split, "name": m.name, "steps": m.steps, "matched": m.matched,
-             "first_difference": m.first_difference}
+            {
+                "split": m.split,
+                "name": m.name,
+                "steps": m.steps,
+                "matched": m.matched,
+                "first_difference": m.first_difference,
+            }
             for m in check.metrics
         ],
         "skipped_timings": check.skipped_timings,

@@ -27,8 +27,10 @@ def show_view(details: RunDetails, flat_params: bool = False) -> list[Any]:
     else:
         out.append("[bold]resolved spec[/bold] [dim](--params for the flat typed params)[/dim]")
         if run.get("spec_resolved") is None and run.get("spec_resolved_chars"):
-            out.append(f"[dim]{run['spec_resolved_chars']:,} characters: too long to show here "
-                       "(specrun show --json)[/dim]")
+            out.append(
+                f"[dim]{run['spec_resolved_chars']:,} characters: too long to show here "
+                "(specrun show --json)[/dim]"
+            )
         else:
             out.append(
                 Syntax(_short_yaml(details), "yaml", theme="ansi_dark", background_color="default")

@@ -5,7 +5,15 @@ from typing import Any
 from .connection import artifact_root, connect, store_path
 from .query import Store, open_store
 
-__all__ = ["Store", "StoreWriter", "open_store", "connect", "store_path", "artifact_root", "flatten_params"]
+__all__ = [
+    "Store",
+    "StoreWriter",
+    "open_store",
+    "connect",
+    "store_path",
+    "artifact_root",
+    "flatten_params",
+]
 
 
 def __getattr__(name: str) -> Any:

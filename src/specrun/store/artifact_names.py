@@ -20,10 +20,14 @@ def clean_artifact_name(name: object) -> str:
     if "\x00" in text:
         raise ValueError(f"artifact name {shown!r} contains a NUL character")
     if text.startswith("/") or _DRIVE.match(text):
-        raise ValueError(f"artifact name {shown!r} is an absolute path: give a path relative to the run's folder")
+        raise ValueError(
+            f"artifact name {shown!r} is an absolute path: give a path relative to the run's folder"
+        )
     parts = [p for p in PurePosixPath(text).parts if p not in ("", ".")]
     if ".." in parts:
-        raise ValueError(f"artifact name {shown!r} climbs out of the run's folder ('..'): give a path inside it")
+        raise ValueError(
+            f"artifact name {shown!r} climbs out of the run's folder ('..'): give a path inside it"
+        )
     if not parts:
         raise ValueError(f"artifact name {shown!r} names no file")
     if parts[-1].endswith(".partial"):
@@ -40,5 +44,7 @@ def artifact_destination(root: Path, run_id: str, name: str) -> tuple[str, Path]
     folder = (root / run_id).resolve()
     dest = (root / run_id / clean).resolve()
     if dest != folder and folder not in dest.parents:
-        raise ValueError(f"artifact name {name!r} leads out of the run's folder {folder} (through a link)")
+        raise ValueError(
+            f"artifact name {name!r} leads out of the run's folder {folder} (through a link)"
+        )
     return clean, root / run_id / clean

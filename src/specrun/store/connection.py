@@ -41,16 +41,29 @@ def _is_lock_error(exc: Exception) -> bool:
     # Not a bare "lock": DuckDB's checksum errors say "in block at location ...".
     if _damage_reason(exc) is not None:
         return False
-    return any(k in text for k in ("could not set lock", "conflicting lock", "different configuration",
-                                   "file handle conflict"))
+    return any(
+        k in text
+        for k in (
+            "could not set lock",
+            "conflicting lock",
+            "different configuration",
+            "file handle conflict",
+        )
+    )
 
 
 class StoreDamaged(StoreError):
     """The store file is damaged (truncated, a block that fails its checksum...)."""
 
 
-_DAMAGE = ("corrupt", "checksum", "could not read enough bytes", "not a valid duckdb", "invalid database",
-           "truncated")
+_DAMAGE = (
+    "corrupt",
+    "checksum",
+    "could not read enough bytes",
+    "not a valid duckdb",
+    "invalid database",
+    "truncated",
+)
 READ_DAMAGED_ENV = "SPECRUN_READ_DAMAGED"
 
 
@@ -63,7 +76,8 @@ def damaged(path: Path, reason: str) -> StoreDamaged:
     return StoreDamaged(
         f"the run store {path} is damaged ({reason[:300]}); specrun will not write to it. Restore a copy "
         f"of it, or save what can still be read: {READ_DAMAGED_ENV}=1 specrun export RUN... --to parquet "
-        f"DIR --store {path} (then start a new store)")
+        f"DIR --store {path} (then start a new store)"
+    )
 
 
 def _check_size(db: duckdb.DuckDBPyConnection, path: Path, name: str | None = None) -> None:
@@ -74,7 +88,9 @@ def _check_size(db: duckdb.DuckDBPyConnection, path: Path, name: str | None = No
     if path.with_name(path.name + ".wal").exists():
         return
     where = "" if name is None else f" WHERE database_name = '{name}'"
-    row = db.execute(f"SELECT block_size, used_blocks FROM pragma_database_size(){where}").fetchone()
+    row = db.execute(
+        f"SELECT block_size, used_blocks FROM pragma_database_size(){where}"
+    ).fetchone()
     if not row:
         return
     # the file header, two database headers, and at least every used block (free blocks at
@@ -108,8 +124,10 @@ def disk_full(exc: BaseException, where: Path) -> StoreDiskFull | None:
         return None
     m = re.search(r'file "([^"]+)"', text)
     at = m.group(1) if m else (getattr(exc, "filename", None) or where)
-    return StoreDiskFull(f"no space left on device at {at}: free space there (or choose another store "
-                         "with --store) and run again")
+    return StoreDiskFull(
+        f"no space left on device at {at}: free space there (or choose another store "
+        "with --store) and run again"
+    )
 
 
 def rollback(db: duckdb.DuckDBPyConnection) -> None:
@@ -148,7 +166,8 @@ def _retry_locked(path: Path, attempt: Any, wait: float | None = None) -> Any:
                     raise StoreLocked(
                         f"the run store {path} stayed locked by another process for {wait:.0f}s "
                         "(a notebook's duckdb.connect, a long query?): close it, or wait longer "
-                        "with SPECRUN_STORE_LOCK_WAIT=SECONDS") from None
+                        "with SPECRUN_STORE_LOCK_WAIT=SECONDS"
+                    ) from None
                 raise StoreError(f"cannot open the run store {path}: {exc}") from None
             # Short sleeps: a writer releases its lock for a moment every second.
             time.sleep(delay * (1 + random.random()))
@@ -348,7 +367,9 @@ class WriteLease:
     def _start_closer(self) -> None:
         if self._closer is not None and self._closer.is_alive():
             return
-        self._closer = threading.Thread(target=self._close_when_idle, name="specrun-store-lease", daemon=True)
+        self._closer = threading.Thread(
+            target=self._close_when_idle, name="specrun-store-lease", daemon=True
+        )
         self._closer.start()
 
     def _close_when_idle(self) -> None:

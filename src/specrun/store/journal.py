@@ -68,7 +68,9 @@ class Journal:
 
 
 def record_entry(db: Any, entry: str) -> None:
-    db.execute("INSERT INTO journal_merged VALUES (?, current_timestamp) ON CONFLICT DO NOTHING", [entry])
+    db.execute(
+        "INSERT INTO journal_merged VALUES (?, current_timestamp) ON CONFLICT DO NOTHING", [entry]
+    )
 
 
 def merge_orphans(db: Any, db_path: Path) -> int:
@@ -90,7 +92,10 @@ def merge_orphans(db: Any, db_path: Path) -> int:
         except (ValueError, KeyError, TypeError) as exc:
             bad = path.with_name(path.name + ".unreadable")
             os.replace(path, bad)
-            print(f"specrun: the journal entry {path} cannot be read ({exc}); kept as {bad}", file=sys.stderr)
+            print(
+                f"specrun: the journal entry {path} cannot be read ({exc}); kept as {bad}",
+                file=sys.stderr,
+            )
             continue
         db.execute("BEGIN TRANSACTION")
         try:

@@ -13,7 +13,9 @@ import duckdb
 MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = []
 
 
-def migration(fn: Callable[[duckdb.DuckDBPyConnection], None]) -> Callable[[duckdb.DuckDBPyConnection], None]:
+def migration(
+    fn: Callable[[duckdb.DuckDBPyConnection], None],
+) -> Callable[[duckdb.DuckDBPyConnection], None]:
     MIGRATIONS.append((fn.__name__, fn))
     return fn
 
@@ -146,8 +148,13 @@ def m001_initial(db: duckdb.DuckDBPyConnection) -> None:
 def m002_trials_folds_nodes(db: duckdb.DuckDBPyConnection) -> None:
     """Where a run executed (a cluster has many nodes, often one hostname on loopback) and
     which sweep trial or cross-validation fold it was."""
-    for column, kind in (("trial_index", "INTEGER"), ("cv_fold", "INTEGER"), ("node_id", "VARCHAR"),
-                         ("node_ip", "VARCHAR"), ("node_host", "VARCHAR")):
+    for column, kind in (
+        ("trial_index", "INTEGER"),
+        ("cv_fold", "INTEGER"),
+        ("node_id", "VARCHAR"),
+        ("node_ip", "VARCHAR"),
+        ("node_host", "VARCHAR"),
+    ):
         db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
 
 
@@ -194,7 +201,9 @@ def m005_environment_provenance(db: duckdb.DuckDBPyConnection) -> None:
 def m006_journal_merged(db: duckdb.DuckDBPyConnection) -> None:
     """Journal entries (``<store>.journal/``: writes that waited while another process held
     the file) that are in the store, so that an entry is never merged twice."""
-    db.execute("CREATE TABLE journal_merged (entry VARCHAR PRIMARY KEY, merged_at TIMESTAMP NOT NULL)")
+    db.execute(
+        "CREATE TABLE journal_merged (entry VARCHAR PRIMARY KEY, merged_at TIMESTAMP NOT NULL)"
+    )
 
 
 @migration

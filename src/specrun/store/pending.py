@@ -11,20 +11,67 @@ from typing import Any
 import pyarrow as pa
 
 RUN_COLUMNS = {  # the columns of a new runs row, with their Arrow types
-    "run_id": pa.string(), "name": pa.string(), "status": pa.string(), "created_at": pa.timestamp("us"),
-    "ended_at": pa.timestamp("us"), "duration_s": pa.float64(), "description": pa.string(),
-    "tags": pa.list_(pa.string()), "spec_path": pa.string(), "spec_text": pa.string(),
-    "spec_resolved": pa.string(), "overrides": pa.list_(pa.string()), "spec_hash": pa.string(),
-    "data_fingerprint": pa.string(), "seed": pa.int64(), "plugin_versions": pa.string(),
-    "parent_id": pa.string(), "sweep_id": pa.string(), "mode": pa.string(), "host": pa.string(),
-    "pid": pa.int64(), "error": pa.string(), "traceback": pa.string(), "trial_index": pa.int64(),
-    "cv_fold": pa.int64(), "node_id": pa.string(), "node_ip": pa.string(), "node_host": pa.string(),
+    "run_id": pa.string(),
+    "name": pa.string(),
+    "status": pa.string(),
+    "created_at": pa.timestamp("us"),
+    "ended_at": pa.timestamp("us"),
+    "duration_s": pa.float64(),
+    "description": pa.string(),
+    "tags": pa.list_(pa.string()),
+    "spec_path": pa.string(),
+    "spec_text": pa.string(),
+    "spec_resolved": pa.string(),
+    "overrides": pa.list_(pa.string()),
+    "spec_hash": pa.string(),
+    "data_fingerprint": pa.string(),
+    "seed": pa.int64(),
+    "plugin_versions": pa.string(),
+    "parent_id": pa.string(),
+    "sweep_id": pa.string(),
+    "mode": pa.string(),
+    "host": pa.string(),
+    "pid": pa.int64(),
+    "error": pa.string(),
+    "traceback": pa.string(),
+    "trial_index": pa.int64(),
+    "cv_fold": pa.int64(),
+    "node_id": pa.string(),
+    "node_ip": pa.string(),
+    "node_host": pa.string(),
 }
-PARAM_TYPES = (pa.string(), pa.string(), pa.string(), pa.float64(), pa.int64(), pa.bool_(), pa.string(), pa.string())
-PARAM_NAMES = ("run_id", "path", "type", "value_num", "value_int", "value_bool", "value_str", "value_json")
+PARAM_TYPES = (
+    pa.string(),
+    pa.string(),
+    pa.string(),
+    pa.float64(),
+    pa.int64(),
+    pa.bool_(),
+    pa.string(),
+    pa.string(),
+)
+PARAM_NAMES = (
+    "run_id",
+    "path",
+    "type",
+    "value_num",
+    "value_int",
+    "value_bool",
+    "value_str",
+    "value_json",
+)
 METRIC_TYPES = (pa.string(), pa.string(), pa.string(), pa.int64(), pa.float64(), pa.timestamp("us"))
 METRIC_NAMES = ("run_id", "split", "name", "step", "value", "ts")
-SAMPLE_TYPES = (pa.string(), pa.string(), pa.int64(), pa.int32(), pa.string(), pa.string(), pa.string(), pa.string())
+SAMPLE_TYPES = (
+    pa.string(),
+    pa.string(),
+    pa.int64(),
+    pa.int32(),
+    pa.string(),
+    pa.string(),
+    pa.string(),
+    pa.string(),
+)
 SAMPLE_NAMES = ("run_id", "split", "step", "idx", "input", "reference", "output", "extra")
 
 
@@ -45,8 +92,15 @@ class Pending:
     updates: dict[str, dict[str, Any]] = field(default_factory=dict)  # runs already in the file
 
     def rows(self) -> int:
-        return (len(self.runs) + len(self.params) + len(self.env) + len(self.metrics[0])
-                + len(self.samples[0]) + len(self.artifacts) + len(self.updates))
+        return (
+            len(self.runs)
+            + len(self.params)
+            + len(self.env)
+            + len(self.metrics[0])
+            + len(self.samples[0])
+            + len(self.artifacts)
+            + len(self.updates)
+        )
 
     def prepend(self, old: Pending) -> None:
         """Put ``old`` (a flush that failed) back in front of what came meanwhile."""
@@ -61,17 +115,29 @@ class Pending:
 
     # -- journal form: JSON, with timestamps tagged ---------------------------------
     def to_json(self) -> str:
-        data = {"runs": self.runs, "params": self.params, "env": self.env, "metrics": self.metrics,
-                "samples": self.samples, "artifacts": self.artifacts, "updates": self.updates}
+        data = {
+            "runs": self.runs,
+            "params": self.params,
+            "env": self.env,
+            "metrics": self.metrics,
+            "samples": self.samples,
+            "artifacts": self.artifacts,
+            "updates": self.updates,
+        }
         return json.dumps(data, default=_encode, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Pending:
         data = json.loads(text, object_hook=_decode)
-        return cls(runs=data["runs"], params=[tuple(p) for p in data["params"]],
-                   env=[tuple(e) for e in data["env"]], metrics=tuple(data["metrics"]),
-                   samples=tuple(data["samples"]), artifacts=[tuple(a) for a in data["artifacts"]],
-                   updates=data["updates"])
+        return cls(
+            runs=data["runs"],
+            params=[tuple(p) for p in data["params"]],
+            env=[tuple(e) for e in data["env"]],
+            metrics=tuple(data["metrics"]),
+            samples=tuple(data["samples"]),
+            artifacts=[tuple(a) for a in data["artifacts"]],
+            updates=data["updates"],
+        )
 
 
 def _encode(value: Any) -> Any:
@@ -103,8 +169,12 @@ def write_pending(db: Any, p: Pending) -> None:
     """Everything of ``p`` into the store (inside the caller's transaction)."""
     if p.runs:
         rows = list(p.runs.values())
-        _insert(db, "runs", pa.table({c: pa.array([r.get(c) for r in rows], t) for c, t in RUN_COLUMNS.items()}),
-                by_name=True)
+        _insert(
+            db,
+            "runs",
+            pa.table({c: pa.array([r.get(c) for r in rows], t) for c, t in RUN_COLUMNS.items()}),
+            by_name=True,
+        )
     if p.params:
         _insert(db, "params", _arrow(PARAM_NAMES, PARAM_TYPES, list(zip(*p.params, strict=True))))
     if p.env:

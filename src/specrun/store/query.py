@@ -30,12 +30,21 @@ from .connection import (
 # LOAD of a file, read_csv('/etc/passwd')), and the configuration is locked, so that no
 # SET or PRAGMA can give that back. What is left is SQL over the store's own tables.
 SANDBOX_CONFIG: dict[str, str | bool | int | float | list[str]] = {
-    "autoinstall_known_extensions": False, "autoload_known_extensions": False}
-SANDBOX_SETUP = ("SET enable_progress_bar = false",  # a long query would draw one on stdout
-                 "SET temp_directory = ''",  # nothing spills to disk: a big query fails instead
-                 "SET enable_external_access = false", "SET lock_configuration = true")
-_REFUSED = ("read-only mode", "file system operations are disabled", "configuration has been locked",
-            "Permission Error")
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+SANDBOX_SETUP = (
+    "SET enable_progress_bar = false",  # a long query would draw one on stdout
+    "SET temp_directory = ''",  # nothing spills to disk: a big query fails instead
+    "SET enable_external_access = false",
+    "SET lock_configuration = true",
+)
+_REFUSED = (
+    "read-only mode",
+    "file system operations are disabled",
+    "configuration has been locked",
+    "Permission Error",
+)
 
 
 def _check_parses(sql: str) -> None:
@@ -56,8 +65,10 @@ def sandbox(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     if lease is not None:
         lease.release()
     if not path.exists():
-        raise StoreError(f"no run store at {path}: it is created by the first `specrun run` "
-                         "(choose another with --store or SPECRUN_STORE)")
+        raise StoreError(
+            f"no run store at {path}: it is created by the first `specrun run` "
+            "(choose another with --store or SPECRUN_STORE)"
+        )
     db = duckdb.connect(":memory:", config=SANDBOX_CONFIG)
     try:
         quoted = str(path).replace("'", "''")
@@ -92,13 +103,19 @@ def flat_for_csv(df: Any) -> Any:
 
     import polars as pl
 
-    nested = [c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Array, pl.Struct, pl.Object))]
+    nested = [
+        c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Array, pl.Struct, pl.Object))
+    ]
     if not nested:
         return df
     return df.with_columns(
-        pl.col(c).map_elements(lambda v: json.dumps(v.to_list() if isinstance(v, pl.Series) else v,
-                                                    ensure_ascii=False, default=str),
-                               return_dtype=pl.String, skip_nulls=True)
+        pl.col(c).map_elements(
+            lambda v: json.dumps(
+                v.to_list() if isinstance(v, pl.Series) else v, ensure_ascii=False, default=str
+            ),
+            return_dtype=pl.String,
+            skip_nulls=True,
+        )
         for c in nested
     )
 
@@ -116,8 +133,21 @@ def to_polars(cursor: Any) -> Any:
 # can be 200 MB (a one-line CSV echoed), and `specrun runs` must not read it.
 ERROR_CHARS = 1_000
 RUN_LIST_COLUMNS = ", ".join(
-    [*("run_id", "name", "status", "created_at", "duration_s", "seed", "spec_hash", "sweep_id", "parent_id",
-       "tags"), f"CASE WHEN length(error) > {ERROR_CHARS} THEN left(error, {ERROR_CHARS}) || '…' ELSE error END AS error"]
+    [
+        *(
+            "run_id",
+            "name",
+            "status",
+            "created_at",
+            "duration_s",
+            "seed",
+            "spec_hash",
+            "sweep_id",
+            "parent_id",
+            "tags",
+        ),
+        f"CASE WHEN length(error) > {ERROR_CHARS} THEN left(error, {ERROR_CHARS}) || '…' ELSE error END AS error",
+    ]
 )
 SMALL_RESULT = 256  # rows: below this, building the frame from Python rows beats Arrow
 
@@ -125,9 +155,18 @@ SMALL_RESULT = 256  # rows: below this, building the frame from Python rows beat
 def _plain_dtypes() -> dict[str, Any]:
     import polars as pl
 
-    return {"VARCHAR": pl.String, "DOUBLE": pl.Float64, "BIGINT": pl.Int64, "INTEGER": pl.Int32,
-            "BOOLEAN": pl.Boolean, "FLOAT": pl.Float32, "SMALLINT": pl.Int16,
-            "TIMESTAMP": pl.Datetime("us"), "DATE": pl.Date, "VARCHAR[]": pl.List(pl.String)}
+    return {
+        "VARCHAR": pl.String,
+        "DOUBLE": pl.Float64,
+        "BIGINT": pl.Int64,
+        "INTEGER": pl.Int32,
+        "BOOLEAN": pl.Boolean,
+        "FLOAT": pl.Float32,
+        "SMALLINT": pl.Int16,
+        "TIMESTAMP": pl.Datetime("us"),
+        "DATE": pl.Date,
+        "VARCHAR[]": pl.List(pl.String),
+    }
 
 
 def run_sql(db: Any, sql: str, params: list[Any] | None = None) -> Any:
@@ -151,7 +190,9 @@ def run_sql(db: Any, sql: str, params: list[Any] | None = None) -> Any:
     with warnings.catch_warnings():  # "an extra copy": cheaper than running the query again
         warnings.simplefilter("ignore", UserWarning)
         table = cur.to_arrow_table()
-        rest: Any = pl.from_arrow(table.rename_columns(names) if table.column_names != names else table)
+        rest: Any = pl.from_arrow(
+            table.rename_columns(names) if table.column_names != names else table
+        )
     return rest if head is None else pl.concat([head, rest.cast(head.schema)])
 
 
@@ -183,7 +224,9 @@ class Store:
             except duckdb.Error as exc:
                 msg = str(exc).splitlines()[0][:500]
                 if any(k in msg for k in _REFUSED):
-                    raise StoreError(f"queries are read-only and read only the store ({msg})") from None
+                    raise StoreError(
+                        f"queries are read-only and read only the store ({msg})"
+                    ) from None
                 raise StoreError(f"query failed: {msg}") from None
             finally:
                 if timer:
@@ -196,7 +239,10 @@ class Store:
     # -- runs ------------------------------------------------------------------
     def resolve_run_id(self, ref: str) -> str:
         """A full id, a unique prefix, or a run name (its newest run)."""
-        rows = self._q("SELECT run_id FROM runs WHERE run_id = ? OR starts_with(run_id, ?) ORDER BY run_id", [ref, ref])
+        rows = self._q(
+            "SELECT run_id FROM runs WHERE run_id = ? OR starts_with(run_id, ?) ORDER BY run_id",
+            [ref, ref],
+        )
         ids = rows["run_id"].to_list()
         if ref in ids:
             return ref
@@ -204,15 +250,27 @@ class Store:
             return ids[0]
         if len(ids) > 1:
             shown = ", ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
-            raise StoreError(f"run id prefix {ref!r} is ambiguous: it matches {len(ids)} runs ({shown})")
-        by_name = self._q("SELECT run_id FROM runs WHERE name = ? ORDER BY created_at DESC LIMIT 1", [ref])
+            raise StoreError(
+                f"run id prefix {ref!r} is ambiguous: it matches {len(ids)} runs ({shown})"
+            )
+        by_name = self._q(
+            "SELECT run_id FROM runs WHERE name = ? ORDER BY created_at DESC LIMIT 1", [ref]
+        )
         if by_name.height:
             return by_name["run_id"][0]
         raise StoreError(f"no run {ref!r} in {self.path}")
 
-    def runs(self, name: str | None = None, tag: str | None = None, status: str | None = None,
-             sweep: str | None = None, last: int | None = 20, where: Any = None,
-             sort: str | None = None, offset: int = 0) -> Any:
+    def runs(
+        self,
+        name: str | None = None,
+        tag: str | None = None,
+        status: str | None = None,
+        sweep: str | None = None,
+        last: int | None = 20,
+        where: Any = None,
+        sort: str | None = None,
+        offset: int = 0,
+    ) -> Any:
         """Runs, newest first. ``where`` filters on params and final metrics
         (``["model.optimizer=adam", "eval/accuracy>0.8"]`` or ``{"model.optimizer": "adam"}``);
         ``sort="eval/accuracy"`` puts the best runs first and adds that metric as a column.
@@ -227,9 +285,11 @@ class Store:
         if order is None:
             sql += " ORDER BY created_at DESC, run_id"
         else:
-            sql = (f"SELECT r.*, s.value AS \"{order.column.replace(chr(34), chr(34) * 2)}\" FROM ({sql}) r LEFT JOIN metrics_final s "
-                   "ON s.run_id = r.run_id AND s.split = ? AND s.name = ? "
-                   f"ORDER BY s.value {'DESC' if order.descending else 'ASC'} NULLS LAST, r.created_at DESC, r.run_id")
+            sql = (
+                f'SELECT r.*, s.value AS "{order.column.replace(chr(34), chr(34) * 2)}" FROM ({sql}) r LEFT JOIN metrics_final s '
+                "ON s.run_id = r.run_id AND s.split = ? AND s.name = ? "
+                f"ORDER BY s.value {'DESC' if order.descending else 'ASC'} NULLS LAST, r.created_at DESC, r.run_id"
+            )
             args += [order.split, order.name]
         if last:
             sql += f" LIMIT {int(last)}"
@@ -242,16 +302,25 @@ class Store:
             check_sort(self, order)
         return found
 
-    def count_runs(self, name: str | None = None, tag: str | None = None, status: str | None = None,
-                   sweep: str | None = None, where: Any = None) -> int:
+    def count_runs(
+        self,
+        name: str | None = None,
+        tag: str | None = None,
+        status: str | None = None,
+        sweep: str | None = None,
+        where: Any = None,
+    ) -> int:
         """How many runs :meth:`runs` finds with these filters, all pages together."""
         clauses, args, _ = self._run_filter(name, tag, status, sweep, where)
-        sql = "SELECT count(*) AS n FROM runs" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        sql = "SELECT count(*) AS n FROM runs" + (
+            " WHERE " + " AND ".join(clauses) if clauses else ""
+        )
         return int(self._q(sql, args)["n"][0])
 
     @staticmethod
-    def _run_filter(name: str | None, tag: str | None, status: str | None, sweep: str | None,
-                    where: Any) -> tuple[list[str], list[Any], list[Any]]:
+    def _run_filter(
+        name: str | None, tag: str | None, status: str | None, sweep: str | None, where: Any
+    ) -> tuple[list[str], list[Any], list[Any]]:
         from .search import condition_sql, conditions
 
         clauses: list[str] = []

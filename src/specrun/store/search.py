@@ -60,7 +60,9 @@ def parse_condition(text: str) -> Condition:
     """``PATH OP VALUE`` with OP one of = != < <= > >=; the value is typed as YAML would."""
     found = _CONDITION.match(text)
     if not found or not found.group(3):
-        raise StoreError(f"--where {text!r}: write PATH OP VALUE with OP one of = != < <= > >= ({EXAMPLES})")
+        raise StoreError(
+            f"--where {text!r}: write PATH OP VALUE with OP one of = != < <= > >= ({EXAMPLES})"
+        )
     path, op, raw = found.groups()
     op = "=" if op == "==" else op
     value = _literal(raw)
@@ -68,7 +70,9 @@ def parse_condition(text: str) -> Condition:
     if cond.metric is not None and not _is_number(value):
         raise StoreError(f"--where {text!r}: metric {path} is compared with a number, not {raw!r}")
     if op in _ORDERING and not _is_number(value):
-        raise StoreError(f"--where {text!r}: {op} compares numbers; {raw!r} is not one (use = or !=)")
+        raise StoreError(
+            f"--where {text!r}: {op} compares numbers; {raw!r} is not one (use = or !=)"
+        )
     return cond
 
 
@@ -87,14 +91,25 @@ def condition_sql(cond: Condition) -> tuple[str, list[Any]]:
     """A ``run_id IN (...)`` clause and its arguments."""
     metric = cond.metric
     if metric is not None:
-        return (f"run_id IN (SELECT run_id FROM metrics_final WHERE split = ? AND name = ? AND value {cond.op} ?)",
-                [*metric, cond.value])
+        return (
+            f"run_id IN (SELECT run_id FROM metrics_final WHERE split = ? AND name = ? AND value {cond.op} ?)",
+            [*metric, cond.value],
+        )
     value = cond.value
-    column = "value_bool" if isinstance(value, bool) else "value_num" if _is_number(value) else "value_str"
+    column = (
+        "value_bool"
+        if isinstance(value, bool)
+        else "value_num"
+        if _is_number(value)
+        else "value_str"
+    )
     if column == "value_str" and value is None:
         column = "type"
         value = "null"
-    return (f"run_id IN (SELECT run_id FROM params WHERE path = ? AND {column} {cond.op} ?)", [cond.path, value])
+    return (
+        f"run_id IN (SELECT run_id FROM params WHERE path = ? AND {column} {cond.op} ?)",
+        [cond.path, value],
+    )
 
 
 @dataclass(frozen=True)
@@ -126,7 +141,9 @@ def parse_sort(text: str) -> Sort:
     forced = raw[:1] if raw[:1] in "+-" else ""
     path = raw[1:] if forced else raw
     if "/" not in path or path.startswith("/") or path.endswith("/"):
-        raise StoreError(f"--sort {text!r}: name a metric as split/name, e.g. eval/accuracy or -eval/loss")
+        raise StoreError(
+            f"--sort {text!r}: name a metric as split/name, e.g. eval/accuracy or -eval/loss"
+        )
     split, name = path.split("/", 1)
     descending = forced == "-" if forced else direction(name) == "max"
     return Sort(split, name, descending)
@@ -148,12 +165,18 @@ def check_paths(store: Any, conds: list[Condition], sort: Sort | None) -> None:
         if metric is not None:
             metric_keys = metric_keys or _metric_keys(store)
             if cond.path not in metric_keys:
-                raise StoreError(f"--where {cond.text!r}: no run has a metric {cond.path}{_suggest(cond.path, metric_keys)}")
+                raise StoreError(
+                    f"--where {cond.text!r}: no run has a metric {cond.path}{_suggest(cond.path, metric_keys)}"
+                )
             continue
-        types = store._q("SELECT DISTINCT type FROM params WHERE path = ?", [cond.path])["type"].to_list()
+        types = store._q("SELECT DISTINCT type FROM params WHERE path = ?", [cond.path])[
+            "type"
+        ].to_list()
         if not types:
             paths = store._q("SELECT DISTINCT path FROM params")["path"].to_list()
-            raise StoreError(f"--where {cond.text!r}: no run has a param {cond.path}{_suggest(cond.path, paths)}")
+            raise StoreError(
+                f"--where {cond.text!r}: no run has a param {cond.path}{_suggest(cond.path, paths)}"
+            )
         wanted = {bool: "bool"}.get(type(cond.value), "number" if _is_number(cond.value) else "str")
         have = {"int": "number", "float": "number"}
         if cond.value is not None and wanted not in {have.get(t, t) for t in types}:
@@ -173,4 +196,6 @@ def _metric_keys(store: Any) -> list[str]:
 def check_sort(store: Any, sort: Sort, metric_keys: list[str] | None = None) -> None:
     keys = metric_keys or _metric_keys(store)
     if sort.column not in keys:
-        raise StoreError(f"--sort {sort.column}: no run has this metric{_suggest(sort.column, keys)}")
+        raise StoreError(
+            f"--sort {sort.column}: no run has this metric{_suggest(sort.column, keys)}"
+        )

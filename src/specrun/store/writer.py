@@ -59,7 +59,16 @@ def _param_row(run_id: str, path: str, value: Any) -> tuple[Any, ...]:
     if isinstance(value, bool):
         return (run_id, path, "bool", None, None, value, None, json.dumps(value))
     if isinstance(value, int):
-        return (run_id, path, "int", float(value), value if abs(value) < 2**63 else None, None, None, json.dumps(value))
+        return (
+            run_id,
+            path,
+            "int",
+            float(value),
+            value if abs(value) < 2**63 else None,
+            None,
+            None,
+            json.dumps(value),
+        )
     if isinstance(value, float):
         return (run_id, path, "float", value, None, None, None, json.dumps(value))
     if value is None:
@@ -67,7 +76,16 @@ def _param_row(run_id: str, path: str, value: Any) -> tuple[Any, ...]:
     if isinstance(value, str):
         return (run_id, path, "str", None, None, None, value, json.dumps(value, ensure_ascii=False))
     kind = "list" if isinstance(value, list) else "dict"
-    return (run_id, path, kind, None, None, None, None, json.dumps(value, ensure_ascii=False, default=str))
+    return (
+        run_id,
+        path,
+        kind,
+        None,
+        None,
+        None,
+        None,
+        json.dumps(value, ensure_ascii=False, default=str),
+    )
 
 
 class _Batch:
@@ -111,7 +129,9 @@ class _Batch:
 
     def _ensure_timer(self) -> None:
         if self._timer is None or not self._timer.is_alive():
-            self._timer = threading.Thread(target=self._flush_when_due, name="specrun-store-batch", daemon=True)
+            self._timer = threading.Thread(
+                target=self._flush_when_due, name="specrun-store-batch", daemon=True
+            )
             self._timer.start()
 
     def update(self, run_id: str, fields: dict[str, Any]) -> None:
@@ -143,12 +163,18 @@ class _Batch:
                 if self.since is None:
                     self._timer = None
                     return
-                ripe = self.blocked_since is not None or time.monotonic() - self.since >= self.FLUSH_EVERY_S
+                ripe = (
+                    self.blocked_since is not None
+                    or time.monotonic() - self.since >= self.FLUSH_EVERY_S
+                )
             if ripe:
                 try:
                     self.flush(self.RETRY_WAIT_S)
                 except Exception as exc:  # noqa: BLE001 - retried by the next write or release
-                    print(f"specrun: could not write the run store {self.path} yet: {exc}", file=sys.stderr)
+                    print(
+                        f"specrun: could not write the run store {self.path} yet: {exc}",
+                        file=sys.stderr,
+                    )
                     time.sleep(self.FLUSH_EVERY_S)
 
     def flush(self, wait: float | None = None) -> bool:
@@ -194,8 +220,11 @@ class _Batch:
                 if self.blocked_since is not None:
                     waited = time.monotonic() - self.blocked_since
                     self.blocked_since = None
-                    print(f"specrun: the run store {self.path} is free again: the writes that waited "
-                          f"{waited:.0f}s are in it", file=sys.stderr)
+                    print(
+                        f"specrun: the run store {self.path} is free again: the writes that waited "
+                        f"{waited:.0f}s are in it",
+                        file=sys.stderr,
+                    )
             return True
 
     def _put_back(self, taken: Pending, since: float) -> None:
@@ -212,27 +241,39 @@ class _Batch:
         try:
             path = self.journal.write(self.pending)
         except OSError as exc:  # a full disk, say: the rows stay in memory, retried
-            print(f"specrun: could not journal the waiting writes in {self.journal.dir}: {exc}", file=sys.stderr)
+            print(
+                f"specrun: could not journal the waiting writes in {self.journal.dir}: {exc}",
+                file=sys.stderr,
+            )
             self.journaled_at = now
             return
         self.journaled_at = time.monotonic()
         self.journal_cost = self.journaled_at - now
         if say:
-            print(f"specrun: the run store {self.path} is held by another process (a reader that "
-                  f"stays open?): the run goes on; its writes wait in {path} and go in when the file "
-                  "is free", file=sys.stderr)
+            print(
+                f"specrun: the run store {self.path} is held by another process (a reader that "
+                f"stays open?): the run goes on; its writes wait in {path} and go in when the file "
+                "is free",
+                file=sys.stderr,
+            )
 
 
 def _reconcile_dead(db: Any) -> None:
     """Runs left 'running' by a driver on this host that no longer exists were killed
     without a chance to say so: mark them interrupted instead of running forever."""
     host = socket.gethostname()
-    rows = db.execute("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]).fetchall()
+    rows = db.execute(
+        "SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]
+    ).fetchall()
     for run_id, pid in rows:
         if pid and not pid_alive(pid):
             db.execute(
                 "UPDATE runs SET status = 'interrupted', ended_at = ?, error = ? WHERE run_id = ?",
-                [now(), f"the driver process {pid} ended without recording an outcome (killed?)", run_id],
+                [
+                    now(),
+                    f"the driver process {pid} ended without recording an outcome (killed?)",
+                    run_id,
+                ],
             )
 
 
@@ -271,13 +312,21 @@ def flush_pending(path: Path | None = None, final: bool = False) -> list[str]:
             try:
                 where = b.journal.write(b.pending)
             except OSError as exc:
-                print(f"specrun: the run store {b.path} is still held by another process and its "
-                      f"journal cannot be written ({exc}): this run's last writes are lost", file=sys.stderr)
-                lost.append(f"the run store {b.path} stayed held and the journal could not be written: {exc}")
+                print(
+                    f"specrun: the run store {b.path} is still held by another process and its "
+                    f"journal cannot be written ({exc}): this run's last writes are lost",
+                    file=sys.stderr,
+                )
+                lost.append(
+                    f"the run store {b.path} stayed held and the journal could not be written: {exc}"
+                )
                 continue
-        print(f"specrun: the run store {b.path} is still held by another process: this run's last "
-              f"writes are kept in {where} and go into the store with its next writer (the next "
-              "`specrun run`)", file=sys.stderr)
+        print(
+            f"specrun: the run store {b.path} is still held by another process: this run's last "
+            f"writes are kept in {where} and go into the store with its next writer (the next "
+            "`specrun run`)",
+            file=sys.stderr,
+        )
     return lost
 
 
@@ -302,24 +351,49 @@ class StoreWriter:
         except StoreLocked:
             if say is None:
                 raise
-        say(f"waiting for the run store {self.path}: another process holds it (a notebook's "
+        say(
+            f"waiting for the run store {self.path}: another process holds it (a notebook's "
             f"duckdb.connect, a long query?); the run starts when it is free (at most "
-            f"{lock_wait_s():.0f}s: SPECRUN_STORE_LOCK_WAIT)")
+            f"{lock_wait_s():.0f}s: SPECRUN_STORE_LOCK_WAIT)"
+        )
         with lease.connection(wait=lock_wait_s()):
             pass
 
     # -- runs -------------------------------------------------------------------
-    def create_run(self, run_id: str, spec: Any, mode: str, parent_id: str | None = None,
-                   sweep_id: str | None = None, env: dict[str, Any] | None = None,
-                   plugin_versions: dict[str, str] | None = None) -> None:
+    def create_run(
+        self,
+        run_id: str,
+        spec: Any,
+        mode: str,
+        parent_id: str | None = None,
+        sweep_id: str | None = None,
+        env: dict[str, Any] | None = None,
+        plugin_versions: dict[str, str] | None = None,
+    ) -> None:
         data = spec.data
-        params = {p: _param_row(run_id, p, v) for p, v in flatten_params(data) if p}  # one row per path
-        row = {"run_id": run_id, "name": spec.name, "status": "running", "created_at": now(),
-               "description": data.get("description", ""), "tags": list(data.get("tags") or []),
-               "spec_path": spec.path, "spec_text": spec.text, "spec_resolved": spec.stored_json(),
-               "overrides": list(spec.overrides or []), "spec_hash": spec.hash, "seed": spec.seed,
-               "plugin_versions": json.dumps(plugin_versions or {}), "parent_id": parent_id,
-               "sweep_id": sweep_id, "mode": mode, "host": socket.gethostname(), "pid": os.getpid()}
+        params = {
+            p: _param_row(run_id, p, v) for p, v in flatten_params(data) if p
+        }  # one row per path
+        row = {
+            "run_id": run_id,
+            "name": spec.name,
+            "status": "running",
+            "created_at": now(),
+            "description": data.get("description", ""),
+            "tags": list(data.get("tags") or []),
+            "spec_path": spec.path,
+            "spec_text": spec.text,
+            "spec_resolved": spec.stored_json(),
+            "overrides": list(spec.overrides or []),
+            "spec_hash": spec.hash,
+            "seed": spec.seed,
+            "plugin_versions": json.dumps(plugin_versions or {}),
+            "parent_id": parent_id,
+            "sweep_id": sweep_id,
+            "mode": mode,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+        }
         with self.batch.lock:
             pending = self.batch.pending
             if run_id in pending.runs:
@@ -328,10 +402,19 @@ class StoreWriter:
             pending.params.extend(params.values())
             if env is not None:
                 pending.env.append(
-                    (run_id, env.get("python"), env.get("platform"), env.get("host"), env.get("cpu_count"),
-                     env.get("gpus", []), env.get("git_commit"), env.get("git_dirty"),
-                     json.dumps(env.get("packages", {})),
-                     json.dumps(env["provenance"]) if env.get("provenance") else None))
+                    (
+                        run_id,
+                        env.get("python"),
+                        env.get("platform"),
+                        env.get("host"),
+                        env.get("cpu_count"),
+                        env.get("gpus", []),
+                        env.get("git_commit"),
+                        env.get("git_dirty"),
+                        json.dumps(env.get("packages", {})),
+                        json.dumps(env["provenance"]) if env.get("provenance") else None,
+                    )
+                )
             self.batch.touch()
         self._maybe_flush()
 
@@ -343,21 +426,38 @@ class StoreWriter:
     def set_fingerprint(self, run_id: str, fingerprint: str) -> None:
         self.update_run(run_id, data_fingerprint=fingerprint)
 
-    def finish_run(self, run_id: str, status: str, error: str | None = None, traceback: str | None = None) -> None:
+    def finish_run(
+        self, run_id: str, status: str, error: str | None = None, traceback: str | None = None
+    ) -> None:
         ended = now()
         with self.batch.lock:
             row = self.batch.pending.runs.get(run_id)
             if row is not None:  # never written yet: it goes in finished
-                row.update(status=status, ended_at=ended, error=error, traceback=traceback,
-                           duration_s=(ended - row["created_at"]).total_seconds())
+                row.update(
+                    status=status,
+                    ended_at=ended,
+                    error=error,
+                    traceback=traceback,
+                    duration_s=(ended - row["created_at"]).total_seconds(),
+                )
                 self.batch.touch()
             else:
-                self.batch.update(run_id, {"status": status, "ended_at": ended, "error": error,
-                                           "traceback": traceback, "_ended": ended})
+                self.batch.update(
+                    run_id,
+                    {
+                        "status": status,
+                        "ended_at": ended,
+                        "error": error,
+                        "traceback": traceback,
+                        "_ended": ended,
+                    },
+                )
         self._maybe_flush()
 
     # -- metrics ------------------------------------------------------------------
-    def log_metrics(self, run_id: str, split: str, values: dict[str, float | None], step: int) -> None:
+    def log_metrics(
+        self, run_id: str, split: str, values: dict[str, float | None], step: int
+    ) -> None:
         ts = now()
         step = int(step)
         with self.batch.lock:
@@ -383,23 +483,39 @@ class StoreWriter:
             batch.flush(batch.ATTEMPT_WAIT_S)
 
     # -- samples and artifacts ---------------------------------------------------
-    def log_samples(self, run_id: str, split: str, step: int | None, rows: list[dict[str, Any]], start: int = 0) -> None:
+    def log_samples(
+        self, run_id: str, split: str, step: int | None, rows: list[dict[str, Any]], start: int = 0
+    ) -> None:
         if not rows:
             return
         step = None if step is None else int(step)
         with self.batch.lock:  # batched like metrics: one Arrow insert per flush
             cols = self.batch.pending.samples
             for i, r in enumerate(rows):
-                extra = {k: v for k, v in r.items() if k not in ("input", "reference", "output", "idx")}
-                for col, value in zip(cols, (
-                        run_id, split, step, int(r.get("idx", start + i)), _text(r.get("input")),
-                        _text(r.get("reference")), _text(r.get("output")),
-                        json.dumps(extra, ensure_ascii=False, default=str) if extra else None), strict=True):
+                extra = {
+                    k: v for k, v in r.items() if k not in ("input", "reference", "output", "idx")
+                }
+                for col, value in zip(
+                    cols,
+                    (
+                        run_id,
+                        split,
+                        step,
+                        int(r.get("idx", start + i)),
+                        _text(r.get("input")),
+                        _text(r.get("reference")),
+                        _text(r.get("output")),
+                        json.dumps(extra, ensure_ascii=False, default=str) if extra else None,
+                    ),
+                    strict=True,
+                ):
                     col.append(value)
             self.batch.touch()
         self._maybe_flush()
 
-    def save_artifact(self, run_id: str, name: str, data: bytes | Path, kind: str | None = None) -> dict[str, Any]:
+    def save_artifact(
+        self, run_id: str, name: str, data: bytes | Path, kind: str | None = None
+    ) -> dict[str, Any]:
         """Copy bytes (sent by a worker) or a local file into the run's folder of the store's
         artifact root; a name that would leave that folder is a ``ValueError``."""
         name, dest = artifact_destination(self.artifacts, run_id, name)
@@ -419,15 +535,26 @@ class StoreWriter:
         except OSError as exc:
             tmp.unlink(missing_ok=True)  # no half-written file stays behind
             if disk_full(exc, dest) is not None:  # name the store's folder, not the source file
-                raise StoreDiskFull(f"no space left on device at {dest.parent}: the artifact {name!r} "
-                                    "did not fit; free space there (or choose another store with "
-                                    "--store) and run again") from None
+                raise StoreDiskFull(
+                    f"no space left on device at {dest.parent}: the artifact {name!r} "
+                    "did not fit; free space there (or choose another store with "
+                    "--store) and run again"
+                ) from None
             raise
         size = dest.stat().st_size
-        info = {"run_id": run_id, "name": name, "kind": kind, "path": rel.as_posix(),
-                "sha256": digest.hexdigest(), "bytes": size, "abs_path": str(dest)}
+        info = {
+            "run_id": run_id,
+            "name": name,
+            "kind": kind,
+            "path": rel.as_posix(),
+            "sha256": digest.hexdigest(),
+            "bytes": size,
+            "abs_path": str(dest),
+        }
         with self.batch.lock:  # its row goes with the run's other writes
-            self.batch.pending.artifacts.append((run_id, name, kind, rel.as_posix(), info["sha256"], size, now()))
+            self.batch.pending.artifacts.append(
+                (run_id, name, kind, rel.as_posix(), info["sha256"], size, now())
+            )
             self.batch.touch()
         self._maybe_flush()
         return info

@@ -142,20 +142,31 @@ class TrialRecorder(Callback):
         if previous is not None and source == previous.run_id:  # paused, resumed: same run
             self.aliases[run_id] = previous.run_id
             if self.display.verbose:
-                self.display.line(f"[dim]trial {index} {previous.run_id} resumed from its checkpoint[/dim]")
+                self.display.line(
+                    f"[dim]trial {index} {previous.run_id} resumed from its checkpoint[/dim]"
+                )
             return previous
         if previous is not None:  # PBT restarted it from a better trial's model
             note = _restart_note(self.plan.scheduler, source, run_id)
             self._close(previous, {"status": "stopped", "error": note})
         spec = self.plan.trial_spec(values)
         info = RunInfo(
-            run_id, spec.name, spec.data, str(self.writer.path), source, self.sweep_id, "trial", index
+            run_id,
+            spec.name,
+            spec.data,
+            str(self.writer.path),
+            source,
+            self.sweep_id,
+            "trial",
+            index,
         )
         env = environment.collect()
         if self.provenance is None:  # once per sweep, warnings included: trials read the same files
             self.provenance = collect_provenance(self.hooks, info) or {}
         env["provenance"] = self.provenance
-        self.writer.create_run(run_id, spec, self.mode, source, self.sweep_id, env, plugin_versions())
+        self.writer.create_run(
+            run_id, spec, self.mode, source, self.sweep_id, env, plugin_versions()
+        )
         record_run_position(self.writer.path, run_id, trial_index=index)
         self.hooks.run_started(run=info)
         run = TrialRun(

@@ -235,14 +235,20 @@ def _pbt_params(plan: SweepPlan, params: dict[str, Any], nested: bool) -> dict[s
     params.setdefault("time_attr", "step")
     params.setdefault("perturbation_interval", 1)
     if params["time_attr"] not in ("training_iteration", "step"):
-        raise UserError("sweep.scheduler.pbt.time_attr: step (the run's step) or training_iteration (evals so far)")
+        raise UserError(
+            "sweep.scheduler.pbt.time_attr: step (the run's step) or training_iteration (evals so far)"
+        )
     dims = [d for d in plan.dims if d.path.split(".")[0].split("[")[0] != "resources"]
     if not dims:
-        raise UserError("sweep.scheduler: pbt has nothing to perturb (the space only sweeps resources)")
+        raise UserError(
+            "sweep.scheduler: pbt has nothing to perturb (the space only sweeps resources)"
+        )
     mutations: dict[str, Any] = {}
     for dim in dims:
         # a list is shifted one place left or right; a domain is scaled by 0.8 or 1.2
-        mutations[dim.path] = list(dim.args) if dim.kind in ("choice", "grid") else dim.tune_domain()
+        mutations[dim.path] = (
+            list(dim.args) if dim.kind in ("choice", "grid") else dim.tune_domain()
+        )
     params["hyperparam_mutations"] = {PLANNED_KEY: {"values": mutations}} if nested else mutations
     params["custom_explore_fn"] = _Clamp(dims, nested)
     params["log_config"] = False  # writes files into Tune's dir; the store keeps the lineage
@@ -254,7 +260,9 @@ class _Clamp:
 
     def __init__(self, dims: list[Dimension], nested: bool):
         self.bounds = {
-            d.path: (d.kind, d.args) for d in dims if d.kind in ("uniform", "loguniform", "randint", "qrandint")
+            d.path: (d.kind, d.args)
+            for d in dims
+            if d.kind in ("uniform", "loguniform", "randint", "qrandint")
         }
         self.nested = nested
 

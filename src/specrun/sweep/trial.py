@@ -98,7 +98,9 @@ class TrialSink:
         try:
             payload = {"run_id": self.run_id, "step": step, "state": state}
             (folder / CHECKPOINT_FILE).write_bytes(pickle.dumps(payload, protocol=5))
-            self._report(result, checkpoint=Checkpoint.from_directory(str(folder)))  # Tune copies it
+            self._report(
+                result, checkpoint=Checkpoint.from_directory(str(folder))
+            )  # Tune copies it
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 

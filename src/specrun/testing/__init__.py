@@ -19,14 +19,25 @@ from pathlib import Path
 from typing import Any
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None,
-            timeout: float = 600, expect: int | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float = 600,
+    expect: int | None = None,
+) -> subprocess.CompletedProcess[str]:
     """``specrun ARGS...`` in a fresh interpreter; output captured as text. With ``expect``,
     an exit status other than it fails with the command, its status and its output's tail."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "specrun.cli", *args], capture_output=True,
-                          text=True, env=full_env, cwd=cwd, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "specrun.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
+    )
     if expect is not None and proc.returncode != expect:
         raise AssertionError(failure_message(proc, f"specrun {' '.join(args)}", expect))
     return proc
@@ -34,12 +45,15 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: str | os.PathLik
 
 def failure_message(proc: subprocess.CompletedProcess[str], what: str, expected: int = 0) -> str:
     """What a test shows when a CLI call exited otherwise than expected."""
-    return (f"{what} exited {proc.returncode} (expected {expected})\n"
-            f"--- stdout (tail) ---\n{proc.stdout[-3000:]}\n--- stderr (tail) ---\n{proc.stderr[-3000:]}")
+    return (
+        f"{what} exited {proc.returncode} (expected {expected})\n"
+        f"--- stdout (tail) ---\n{proc.stdout[-3000:]}\n--- stderr (tail) ---\n{proc.stderr[-3000:]}"
+    )
 
 
-def write_spec(directory: str | os.PathLike[str], spec: str | Mapping[str, Any],
-               name: str = "spec.yaml") -> Path:
+def write_spec(
+    directory: str | os.PathLike[str], spec: str | Mapping[str, Any], name: str = "spec.yaml"
+) -> Path:
     """Write a spec (YAML text, or a mapping dumped as YAML) to ``directory/name``; returns
     the path."""
     path = Path(directory) / name
@@ -52,8 +66,9 @@ def write_spec(directory: str | os.PathLike[str], spec: str | Mapping[str, Any],
     return path
 
 
-def metric_series(store: str | os.PathLike[str] | Any, run_id: str, name: str,
-                  split: str | None = None) -> dict[int, float]:
+def metric_series(
+    store: str | os.PathLike[str] | Any, run_id: str, name: str, split: str | None = None
+) -> dict[int, float]:
     """``{step: value}`` of one metric of a run (of one split, if given); where a step was
     logged twice the later value wins. ``store``: a path or an open ``Store``."""
     from ..store.query import Store
@@ -74,8 +89,9 @@ def newest_run(store: str | os.PathLike[str], parent: str | None = None) -> str:
     if parent is None:
         rows = st._q("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 1")
     else:
-        rows = st._q("SELECT run_id FROM runs WHERE parent_id = ? ORDER BY created_at DESC LIMIT 1",
-                     [parent])
+        rows = st._q(
+            "SELECT run_id FROM runs WHERE parent_id = ? ORDER BY created_at DESC LIMIT 1", [parent]
+        )
     if not rows.height:
         raise AssertionError(f"no run{' of ' + parent if parent else ''} in {store}")
     return str(rows["run_id"][0])
@@ -83,13 +99,20 @@ def newest_run(store: str | os.PathLike[str], parent: str | None = None) -> str:
 
 def _ok(proc: subprocess.CompletedProcess[str], what: str) -> None:
     if proc.returncode not in (0, 1):
-        raise AssertionError(f"{what} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        raise AssertionError(
+            f"{what} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
 
 
-def assert_reproducible(spec: str | os.PathLike[str], overrides: Sequence[str] = (),
-                        store: str | os.PathLike[str] | None = None, first_local: bool = False,
-                        second_local: bool = True, env: dict[str, str] | None = None,
-                        timeout: float = 900) -> dict[str, Any]:
+def assert_reproducible(
+    spec: str | os.PathLike[str],
+    overrides: Sequence[str] = (),
+    store: str | os.PathLike[str] | None = None,
+    first_local: bool = False,
+    second_local: bool = True,
+    env: dict[str, str] | None = None,
+    timeout: float = 900,
+) -> dict[str, Any]:
     """Run ``spec`` and rerun it with ``--check`` in two fresh processes; fail with the first
     difference (split, metric, step and both values) unless everything matched. Returns the
     check's summary (see ``specrun.history.repro_check.summary``)."""
@@ -106,10 +129,21 @@ def assert_reproducible(spec: str | os.PathLike[str], overrides: Sequence[str] =
     env2 = {**(env or {}), "SPECRUN_CACHE": str(caches / "second")}
     first = run_cli("run", *args, *(["--local"] if first_local else []), env=env1, timeout=timeout)
     if first.returncode != 0:
-        raise AssertionError(f"specrun run {spec} exited {first.returncode}:\n{first.stderr[-3000:]}")
+        raise AssertionError(
+            f"specrun run {spec} exited {first.returncode}:\n{first.stderr[-3000:]}"
+        )
     original = newest_run(store)
-    second = run_cli("rerun", original, "--check", "--store", str(store), "-q",
-                     *(["--local"] if second_local else []), env=env2, timeout=timeout)
+    second = run_cli(
+        "rerun",
+        original,
+        "--check",
+        "--store",
+        str(store),
+        "-q",
+        *(["--local"] if second_local else []),
+        env=env2,
+        timeout=timeout,
+    )
     _ok(second, f"specrun rerun {original} --check")
     rerun_id = newest_run(store, parent=original)
     result = summary(compare_runs(Store(store), original, rerun_id))

@@ -42,8 +42,9 @@ def specrun_store(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def specrun_env(monkeypatch: pytest.MonkeyPatch, specrun_store: Path,
-                specrun_plugins: str | None) -> Iterator[Path]:
+def specrun_env(
+    monkeypatch: pytest.MonkeyPatch, specrun_store: Path, specrun_plugins: str | None
+) -> Iterator[Path]:
     """An isolated environment: ``SPECRUN_STORE`` in the test's tmp dir, ``SPECRUN_QUIET``,
     ``SPECRUN_PLUGINS`` from the ``specrun_plugins`` fixture, no inherited augment cache, and
     the plugin registry reset before and after. Subprocesses (``specrun_cli``) inherit it."""

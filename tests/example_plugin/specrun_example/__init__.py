@@ -46,8 +46,16 @@ class CountingModel:
                 ctx.step = step
                 ctx.log_metrics({"error": abs(self.p.target - model["value"])})
                 if self.p.samples_per_step:
-                    ctx.log_samples([{"input": f"step {step} row {i}", "reference": str(self.p.target),
-                                      "output": repr(model["value"])} for i in range(self.p.samples_per_step)])
+                    ctx.log_samples(
+                        [
+                            {
+                                "input": f"step {step} row {i}",
+                                "reference": str(self.p.target),
+                                "output": repr(model["value"]),
+                            }
+                            for i in range(self.p.samples_per_step)
+                        ]
+                    )
                 if self.p.step_file:  # renamed into place: a reader never sees it empty
                     with open(self.p.step_file + ".tmp", "w") as fh:
                         fh.write(str(step))
@@ -160,8 +168,13 @@ def _journal(spec, event, **fields):
 
 
 def _who(run):
-    return {"run_id": run.run_id, "parent_id": run.parent_id, "sweep_id": run.sweep_id,
-            "role": run.role, "index": run.index}
+    return {
+        "run_id": run.run_id,
+        "parent_id": run.parent_id,
+        "sweep_id": run.sweep_id,
+        "role": run.role,
+        "index": run.index,
+    }
 
 
 @hookimpl
@@ -178,8 +191,12 @@ def run_started(run):
 
 @hookimpl
 def metrics_logged(run, metrics):
-    _journal(run.spec, "metrics", **_who(run),
-             points=[[m.split, m.name, m.step, m.value] for m in metrics])
+    _journal(
+        run.spec,
+        "metrics",
+        **_who(run),
+        points=[[m.split, m.name, m.step, m.value] for m in metrics],
+    )
 
 
 @hookimpl

@@ -182,8 +182,19 @@ class CausalLMTrainer:
                 ctx.report({"eval/perplexity": ppl})
 
         steps = total_steps(self.p.epochs, steps_per_epoch, self.p.max_steps)
-        train(ctx, torch, bundle.model, LoopSettings.of(self.p), device, steps, steps_per_epoch,
-              epoch_batches, loss_of, evaluate, "training causal LM")
+        train(
+            ctx,
+            torch,
+            bundle.model,
+            LoopSettings.of(self.p),
+            device,
+            steps,
+            steps_per_epoch,
+            epoch_batches,
+            loss_of,
+            evaluate,
+            "training causal LM",
+        )
         return bundle
 
     def predict(self, ctx: Any, bundle: CausalBundle, data: Dataset, split: str) -> Predictions:

@@ -226,8 +226,19 @@ class ClassifierTrainer:
         ctx.step = 0
         evaluate()  # the untrained model: the "before" of every eval metric
         steps = total_steps(self.p.epochs, steps_per_epoch, self.p.max_steps)
-        train(ctx, torch, bundle.model, LoopSettings.of(self.p), device, steps, steps_per_epoch,
-              epoch_batches, loss_of, evaluate, "training classifier")
+        train(
+            ctx,
+            torch,
+            bundle.model,
+            LoopSettings.of(self.p),
+            device,
+            steps,
+            steps_per_epoch,
+            epoch_batches,
+            loss_of,
+            evaluate,
+            "training classifier",
+        )
         return bundle
 
     def predict(self, ctx: Any, bundle: ClassifierBundle, data: Dataset, split: str) -> Predictions:

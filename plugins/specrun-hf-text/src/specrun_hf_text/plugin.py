@@ -64,10 +64,20 @@ def register_components(register: Any) -> None:
         uses_torch = section in ("model", "trainer") or kind in TORCH_KINDS
         seeds = ("torch",) if uses_torch else ()
         env = {"worker_env": HF_WORKER_ENV} if uses_torch else {}
-        register(Component(section, kind, params, f"{PKG}.{factory}", seeds=seeds,
-                           needs_trainer=kind in TRAINS.values(), trains=(TRAINS[kind],) if kind in TRAINS else (),
-                           distributed=kind in TRAINS, worker_env_prefixes=HF_WORKER_ENV_PREFIXES,
-                           **env))
+        register(
+            Component(
+                section,
+                kind,
+                params,
+                f"{PKG}.{factory}",
+                seeds=seeds,
+                needs_trainer=kind in TRAINS.values(),
+                trains=(TRAINS[kind],) if kind in TRAINS else (),
+                distributed=kind in TRAINS,
+                worker_env_prefixes=HF_WORKER_ENV_PREFIXES,
+                **env,
+            )
+        )
 
 
 @hookimpl

@@ -82,8 +82,15 @@ def train_tokenizer(
     if trainer is None:  # tokenizers' WordPieceTrainer differs from process to process
         from specrun_textkit import train_wordpiece
 
-        train_wordpiece(tok, texts, spec.vocab_size, ordered, unk_token=unk or "[UNK]",
-                        min_frequency=spec.min_frequency, limit_alphabet=spec.limit_alphabet)
+        train_wordpiece(
+            tok,
+            texts,
+            spec.vocab_size,
+            ordered,
+            unk_token=unk or "[UNK]",
+            min_frequency=spec.min_frequency,
+            limit_alphabet=spec.limit_alphabet,
+        )
     else:
         tok.train_from_iterator((str(t) for t in texts), trainer)
     if add_cls_sep:

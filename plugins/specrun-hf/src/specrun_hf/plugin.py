@@ -54,10 +54,22 @@ def register_components(register: Any) -> None:
     )
 
     models = "specrun_hf.hf_models"
-    register(Component("model", "marian", MarianParams, f"{models}:MarianModel", seeds=TORCH,
-                       needs_trainer=True, worker_env_prefixes=("HF_", "TRANSFORMERS_")))
-    register(Component("model", "bart", BartParams, f"{models}:BartModel", seeds=TORCH,
-                       needs_trainer=True))
+    register(
+        Component(
+            "model",
+            "marian",
+            MarianParams,
+            f"{models}:MarianModel",
+            seeds=TORCH,
+            needs_trainer=True,
+            worker_env_prefixes=("HF_", "TRANSFORMERS_"),
+        )
+    )
+    register(
+        Component(
+            "model", "bart", BartParams, f"{models}:BartModel", seeds=TORCH, needs_trainer=True
+        )
+    )
     register(
         Component(
             "model",

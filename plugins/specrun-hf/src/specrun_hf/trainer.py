@@ -220,8 +220,15 @@ class HFSeq2SeqTrainer:
                 ctx.log(f"resuming from {resume_from}")
         group = ctx.group
         args = training_arguments(
-            p, out_dir, ctx.seed, ctx.device, has_eval, ctx.log, continued=saved is not None,
-            world_size=group.world_size, save_for_restart=ctx.wants_checkpoints,
+            p,
+            out_dir,
+            ctx.seed,
+            ctx.device,
+            has_eval,
+            ctx.log,
+            continued=saved is not None,
+            world_size=group.world_size,
+            save_for_restart=ctx.wants_checkpoints,
         )
         tokens = sum(len(f["input_ids"]) + len(f["labels"]) for f in train_data.features)
         callbacks: list[Any] = [RunContextBridge(ctx, tokens / max(1, len(train_data)))]

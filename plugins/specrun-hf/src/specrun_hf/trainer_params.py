@@ -80,7 +80,8 @@ class HFSeq2SeqTrainerParams(Params):
     max_steps: int | None = Field(None, gt=0, description="optimizer steps; overrides epochs")
     lr: float = Field(5e-4, gt=0)
     batch_size: int = Field(
-        32, gt=0,
+        32,
+        gt=0,
         description="global batch per optimizer micro-step: split evenly over resources.workers",
     )
     eval_batch_size: int = Field(64, gt=0)

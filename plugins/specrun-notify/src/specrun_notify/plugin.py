@@ -26,7 +26,11 @@ def check_url(url: str) -> str:
 
     if apprise.Apprise.instantiate(url) is None:
         scheme = url.partition("://")[0] if "://" in url else ""
-        hint = f" (no Apprise service has the scheme {scheme!r})" if scheme else " (expected scheme://...)"
+        hint = (
+            f" (no Apprise service has the scheme {scheme!r})"
+            if scheme
+            else " (expected scheme://...)"
+        )
         raise ValueError(f"not an Apprise URL Apprise can send to: {url!r}{hint}")
     return url
 
@@ -54,11 +58,16 @@ class NotifySection(Params):
     """Send an alert through Apprise when a run or sweep ends or a metric crosses a threshold."""
 
     urls: list[Annotated[str, AfterValidator(check_url)]] = Field(
-        default_factory=list, description="Apprise URLs (default: $SPECRUN_NOTIFY_URLS)")
-    on: list[Status] = Field(default_factory=lambda: list[Status](["finished", "failed"]),
-                             description="the end states that send an alert")
+        default_factory=list, description="Apprise URLs (default: $SPECRUN_NOTIFY_URLS)"
+    )
+    on: list[Status] = Field(
+        default_factory=lambda: list[Status](["finished", "failed"]),
+        description="the end states that send an alert",
+    )
     thresholds: list[Threshold] = Field(default_factory=list)
-    each_trial: bool = Field(False, description="also alert for every sweep trial and cv fold, not only their end")
+    each_trial: bool = Field(
+        False, description="also alert for every sweep trial and cv fold, not only their end"
+    )
 
 
 def settings_of(spec: dict[str, Any] | None) -> NotifySection | None:
@@ -77,7 +86,9 @@ def settings_of(spec: dict[str, Any] | None) -> NotifySection | None:
     except Exception as exc:  # noqa: BLE001 - a bad environment variable warns, never fails a run
         from .sender import warn_once
 
-        warn_once(f"{ENV_URLS}/{ENV_ON} are not usable, no alerts: {str(exc).splitlines()[-1].strip()}")
+        warn_once(
+            f"{ENV_URLS}/{ENV_ON} are not usable, no alerts: {str(exc).splitlines()[-1].strip()}"
+        )
         return None
     return settings if settings.urls else None
 
@@ -125,11 +136,18 @@ def metrics_logged(run: Any, metrics: list[Any]) -> None:
         key = f"{p.split}/{p.name}"
         watched.last[key] = float(p.value)
         for i, threshold in enumerate(watched.settings.thresholds):
-            if i not in watched.crossed and threshold.metric == key and threshold.crossed(float(p.value)):
+            if (
+                i not in watched.crossed
+                and threshold.metric == key
+                and threshold.crossed(float(p.value))
+            ):
                 watched.crossed.add(i)
                 from .messages import threshold_message
 
-                _send(watched.settings.urls, *threshold_message(run, threshold, float(p.value), p.step))
+                _send(
+                    watched.settings.urls,
+                    *threshold_message(run, threshold, float(p.value), p.step),
+                )
 
 
 @hookimpl
@@ -141,8 +159,10 @@ def run_finished(run: Any, status: str, error: str | None) -> None:
         return  # their sweep or cv parent says how it went
     from .messages import run_message
 
-    _send(watched.settings.urls,
-          *run_message(run, status, error, watched.last, time.monotonic() - watched.started))
+    _send(
+        watched.settings.urls,
+        *run_message(run, status, error, watched.last, time.monotonic() - watched.started),
+    )
 
 
 _sweeps: dict[str, float] = {}

@@ -75,7 +75,13 @@ class Sender:
                 ok = True
                 for url in urls:
                     service = self._apprise.Apprise.instantiate(url)
-                    ok = bool(service is not None and service.notify(body=body, title=title, notify_type=kind_)) and ok
+                    ok = (
+                        bool(
+                            service is not None
+                            and service.notify(body=body, title=title, notify_type=kind_)
+                        )
+                        and ok
+                    )
             except Exception as exc:  # noqa: BLE001 - an alert must never fail the experiment
                 ok = False
                 warn_once(f"could not send {title!r}: {type(exc).__name__}: {exc}")
@@ -83,12 +89,16 @@ class Sender:
                 self.sent += 1
             else:
                 self.failures += 1
-                warn_once(f"an alert could not be delivered to {', '.join(_private(u) for u in urls)} "
-                          "(the run is not affected; later failures are not shown)")
+                warn_once(
+                    f"an alert could not be delivered to {', '.join(_private(u) for u in urls)} "
+                    "(the run is not affected; later failures are not shown)"
+                )
 
     def _at_exit(self) -> None:
         if not self.flush(timeout_s()):
-            warn_once(f"alerts still unsent after {timeout_s():g}s (SPECRUN_NOTIFY_TIMEOUT) were dropped")
+            warn_once(
+                f"alerts still unsent after {timeout_s():g}s (SPECRUN_NOTIFY_TIMEOUT) were dropped"
+            )
 
 
 def _private(url: str) -> str:

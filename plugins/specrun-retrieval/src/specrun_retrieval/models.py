@@ -65,8 +65,9 @@ def release_gpu_memory() -> None:
     torch.cuda.empty_cache()
 
 
-def _false_negatives(responses: Sequence[str], everyone: Sequence[str] | None = None,
-                     offset: int = 0) -> torch.Tensor:
+def _false_negatives(
+    responses: Sequence[str], everyone: Sequence[str] | None = None, offset: int = 0
+) -> torch.Tensor:
     """(B, B') True where a row's response text is another column's (B' = the gathered
     batch of every worker; row i is column offset + i): such a pair is not a negative, and
     counting it as one would teach the model noise."""

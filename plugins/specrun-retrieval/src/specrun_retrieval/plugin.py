@@ -42,15 +42,25 @@ def register_components(register: Any) -> None:
         ("bi_encoder", BiEncoderParams, "BiEncoderKind"),
         ("poly_encoder", PolyEncoderParams, "PolyEncoderKind"),
     ):
-        register(Component("model", kind, params, f"{pkg}.models:{factory}", seeds=TORCH, **HF,
-                           needs_trainer=True))
+        register(
+            Component(
+                "model",
+                kind,
+                params,
+                f"{pkg}.models:{factory}",
+                seeds=TORCH,
+                **HF,
+                needs_trainer=True,
+            )
+        )
     register(
         Component(
             "model",
             "cross_encoder",
             CrossEncoderParams,
             f"{pkg}.models:CrossEncoderKind",
-            seeds=TORCH, **HF,
+            seeds=TORCH,
+            **HF,
             needs_trainer=True,
         )
     )
@@ -60,7 +70,8 @@ def register_components(register: Any) -> None:
             "retrieve_and_rerank",
             RetrieveAndRerankParams,
             f"{pkg}.models:RetrieveAndRerankKind",
-            seeds=TORCH, **HF,
+            seeds=TORCH,
+            **HF,
             needs_trainer=True,
         )
     )
@@ -70,7 +81,8 @@ def register_components(register: Any) -> None:
             "retrieval_trainer",
             RetrievalTrainerParams,
             f"{pkg}.trainer:RetrievalTrainer",
-            seeds=TORCH, **HF,
+            seeds=TORCH,
+            **HF,
             trains=MODEL_KINDS,
             distributed=True,
         )

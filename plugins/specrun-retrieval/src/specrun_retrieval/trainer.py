@@ -141,8 +141,17 @@ class RetrievalTrainer:
         )
         with stage.on(ctx.device):
             loop.train(
-                ctx, torch, stage.net, settings, ctx.device, total, per_epoch, epoch_batches,
-                loss_of, evaluate if data is not None else None, f"training {name} ({stage.kind})",
+                ctx,
+                torch,
+                stage.net,
+                settings,
+                ctx.device,
+                total,
+                per_epoch,
+                epoch_batches,
+                loss_of,
+                evaluate if data is not None else None,
+                f"training {name} ({stage.kind})",
                 # the last stage's last step is evaluated by fit, once the pool is indexed
                 evaluate_last=not last,
             )

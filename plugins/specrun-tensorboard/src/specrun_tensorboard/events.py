@@ -25,10 +25,14 @@ def without_tensorflow() -> None:
     import types
 
     if "tensorflow" not in sys.modules:
-        sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
+        sys.modules.setdefault(
+            "tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf")
+        )
 
 
-def run_label(name: str, run_id: str, role: str, sweep_id: str | None, parent_id: str | None) -> str:
+def run_label(
+    name: str, run_id: str, role: str, sweep_id: str | None, parent_id: str | None
+) -> str:
     """The run's folder under the log dir: trials under their sweep, folds under their cv."""
     if sweep_id:
         return f"{name}/sweep-{sweep_id}/{run_id}"
@@ -61,34 +65,50 @@ class RunEvents:
 
         if self._scalar_meta is None:
             self._scalar_meta = metadata.create_summary_metadata(display_name="", description="")
-        self._add([
-            summary_pb2.Summary.Value(
-                tag=tag, metadata=self._scalar_meta,
-                tensor=tensor_pb2.TensorProto(dtype=types_pb2.DT_DOUBLE, double_val=[float(value)]))
-            for tag, value in values.items()
-        ], step, wall_time)
+        self._add(
+            [
+                summary_pb2.Summary.Value(
+                    tag=tag,
+                    metadata=self._scalar_meta,
+                    tensor=tensor_pb2.TensorProto(
+                        dtype=types_pb2.DT_DOUBLE, double_val=[float(value)]
+                    ),
+                )
+                for tag, value in values.items()
+            ],
+            step,
+            wall_time,
+        )
 
     def text(self, tag: str, text: str, step: int = 0, wall_time: float | None = None) -> None:
         from tensorboard.compat.proto import summary_pb2, tensor_pb2, types_pb2
         from tensorboard.plugins.text import metadata
 
-        tensor = tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, string_val=[text.encode("utf-8")])
+        tensor = tensor_pb2.TensorProto(
+            dtype=types_pb2.DT_STRING, string_val=[text.encode("utf-8")]
+        )
         meta = metadata.create_summary_metadata(display_name="", description="")
-        self._add([summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=meta)], step, wall_time)
+        self._add(
+            [summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=meta)], step, wall_time
+        )
 
     def image(self, tag: str, data: bytes, step: int, wall_time: float | None = None) -> None:
         from tensorboard.compat.proto import summary_pb2
 
         width, height = image_size(data)
-        image = summary_pb2.Summary.Image(height=height, width=width, colorspace=3,
-                                          encoded_image_string=data)
+        image = summary_pb2.Summary.Image(
+            height=height, width=width, colorspace=3, encoded_image_string=data
+        )
         self._add([summary_pb2.Summary.Value(tag=tag, image=image)], step, wall_time)
 
     def _add(self, values: list[Any], step: int, wall_time: float | None) -> None:
         from tensorboard.compat.proto import event_pb2, summary_pb2
 
-        event = event_pb2.Event(wall_time=time.time() if wall_time is None else wall_time,
-                                step=int(step), summary=summary_pb2.Summary(value=values))
+        event = event_pb2.Event(
+            wall_time=time.time() if wall_time is None else wall_time,
+            step=int(step),
+            summary=summary_pb2.Summary(value=values),
+        )
         self.writer.add_event(event)
 
     def close(self) -> None:

@@ -32,14 +32,17 @@ def role_of(store: Any, row: dict[str, Any]) -> str:
     if row.get("cv_fold") is not None:
         return "fold"
     children = store.query(
-        "SELECT count(*) AS n FROM runs WHERE parent_id = ? AND cv_fold IS NOT NULL", [row["run_id"]]
+        "SELECT count(*) AS n FROM runs WHERE parent_id = ? AND cv_fold IS NOT NULL",
+        [row["run_id"]],
     )
     return "cv" if children["n"][0] else "run"
 
 
 def export_run(store: Any, run_id: str, out: Path) -> Path:
     row = store.run(run_id)
-    label = run_label(row["name"], run_id, role_of(store, row), row.get("sweep_id"), row.get("parent_id"))
+    label = run_label(
+        row["name"], run_id, role_of(store, row), row.get("sweep_id"), row.get("parent_id")
+    )
     folder = out / label
     if folder.is_dir():  # exported again: the new file replaces the old, never doubles it
         for old in folder.glob("events.out.tfevents.*"):
@@ -51,7 +54,9 @@ def export_run(store: Any, run_id: str, out: Path) -> Path:
         events.text("spec", spec_markdown(json.loads(row["spec_resolved"])), 0, start)
         by_step: dict[int, dict[str, float]] = {}
         wall: dict[int, float | None] = {}
-        for split, name, step, value, ts in metrics.select("split", "name", "step", "value", "ts").iter_rows():
+        for split, name, step, value, ts in metrics.select(
+            "split", "name", "step", "value", "ts"
+        ).iter_rows():
             if value is not None:
                 by_step.setdefault(step, {})[f"{split}/{name}"] = value
                 wall[step] = max(filter(None, (wall.get(step), _wall(ts))), default=None)
@@ -71,7 +76,9 @@ def _wall(ts: Any) -> float | None:
     return ts.timestamp() if hasattr(ts, "timestamp") else None
 
 
-def export_runs(store_path: str | None, refs: tuple[str, ...] | list[str], out: str | Path) -> list[Path]:
+def export_runs(
+    store_path: str | None, refs: tuple[str, ...] | list[str], out: str | Path
+) -> list[Path]:
     import specrun
 
     store = specrun.open_store(store_path)

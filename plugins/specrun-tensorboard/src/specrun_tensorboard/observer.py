@@ -46,8 +46,12 @@ class LiveWriter:
         events = self.runs.get(run.run_id)
         if events is None or Path(artifact.name).suffix.lower() not in IMAGE_SUFFIXES:
             return
-        self._guard(run, lambda: events.image(artifact.name, Path(artifact.abs_path).read_bytes(),
-                                              self.steps.get(run.run_id, 0)))
+        self._guard(
+            run,
+            lambda: events.image(
+                artifact.name, Path(artifact.abs_path).read_bytes(), self.steps.get(run.run_id, 0)
+            ),
+        )
 
     def finish(self, run: Any) -> None:
         events = self.runs.pop(run.run_id, None)
@@ -63,5 +67,8 @@ class LiveWriter:
             if not self._warned:
                 self._warned = True
                 first = (str(exc).strip().splitlines() or [""])[0][:300]
-                print(f"warning: specrun-tensorboard: stopped writing run {run.run_id}: "
-                      f"{type(exc).__name__}: {first}", file=sys.stderr)
+                print(
+                    f"warning: specrun-tensorboard: stopped writing run {run.run_id}: "
+                    f"{type(exc).__name__}: {first}",
+                    file=sys.stderr,
+                )

@@ -21,8 +21,11 @@ ENV_DIR = "SPECRUN_TENSORBOARD_DIR"
 class TensorboardSection(Params):
     """Write TensorBoard event files while the run trains."""
 
-    dir: str = Field("runs/tensorboard", min_length=1,
-                     description="log dir (`tensorboard --logdir DIR`); relative to the working directory")
+    dir: str = Field(
+        "runs/tensorboard",
+        min_length=1,
+        description="log dir (`tensorboard --logdir DIR`); relative to the working directory",
+    )
 
 
 def log_dir(spec: dict[str, Any] | None) -> str | None:
@@ -42,10 +45,19 @@ def register_spec_sections(register: Any) -> None:
 
 @click.command("tensorboard")
 @click.argument("runs", nargs=-1, required=True)
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
-              help="log dir to write the event files into")
-@click.option("--store", type=click.Path(dir_okay=False), default=None,
-              help="run store (default: $SPECRUN_STORE or store/specrun.duckdb)")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="log dir to write the event files into",
+)
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="run store (default: $SPECRUN_STORE or store/specrun.duckdb)",
+)
 def tensorboard_command(runs: tuple[str, ...], out: str, store: str | None) -> None:
     """Write RUNS (ids, names or sweep ids) as TensorBoard event files under --out."""
     from .export import export_runs

@@ -29,14 +29,22 @@ def _words(tok: Any, texts: Iterable[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for text in texts:
         s = tok.normalizer.normalize_str(str(text)) if tok.normalizer is not None else str(text)
-        pieces = tok.pre_tokenizer.pre_tokenize_str(s) if tok.pre_tokenizer is not None else [(s, None)]
+        pieces = (
+            tok.pre_tokenizer.pre_tokenize_str(s) if tok.pre_tokenizer is not None else [(s, None)]
+        )
         counts.update(word for word, _ in pieces if word)
     return counts
 
 
-def train_wordpiece(tok: Any, texts: Iterable[str], vocab_size: int, special_tokens: list[str],
-                    unk_token: str = "[UNK]", min_frequency: int = 0,
-                    limit_alphabet: int | None = None) -> Any:
+def train_wordpiece(
+    tok: Any,
+    texts: Iterable[str],
+    vocab_size: int,
+    special_tokens: list[str],
+    unk_token: str = "[UNK]",
+    min_frequency: int = 0,
+    limit_alphabet: int | None = None,
+) -> Any:
     """Train a WordPiece model on ``texts`` into ``tok`` (a ``tokenizers.Tokenizer`` whose
     normalizer and pre-tokenizer are set) and return ``tok``."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
@@ -50,7 +58,9 @@ def train_wordpiece(tok: Any, texts: Iterable[str], vocab_size: int, special_tok
     if limit_alphabet:
         kept = kept[:limit_alphabet]
     if len(kept) > 0x1FFFC:
-        raise ValueError(f"{len(kept)} distinct characters: more than WordPiece training here can take")
+        raise ValueError(
+            f"{len(kept)} distinct characters: more than WordPiece training here can take"
+        )
     keep = set(kept)
     cont = {c: chr(_PUA + i) for i, c in enumerate(sorted(keep))}
     back = {v: k for k, v in cont.items()}
@@ -63,9 +73,13 @@ def train_wordpiece(tok: Any, texts: Iterable[str], vocab_size: int, special_tok
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     alphabet = sorted(keep) + [cont[c] for c in sorted(keep)]
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=special_tokens,
-                                  min_frequency=min_frequency, initial_alphabet=alphabet,
-                                  show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=special_tokens,
+        min_frequency=min_frequency,
+        initial_alphabet=alphabet,
+        show_progress=False,
+    )
     bpe.train_from_iterator((w for w in lines if w), trainer)
 
     def restore(token: str) -> str:

@@ -142,8 +142,10 @@ def train(
                     running, seen = 0.0, 0
                 at_epoch_end = step % steps_per_epoch == 0
                 due = step % settings.eval_every == 0 if settings.eval_every else at_epoch_end
-                if evaluate is not None and (due or step == steps) and (
-                    step < steps or evaluate_last
+                if (
+                    evaluate is not None
+                    and (due or step == steps)
+                    and (step < steps or evaluate_last)
                 ):
                     module.eval()
                     evaluate()
@@ -158,9 +160,7 @@ def train(
     return last
 
 
-def epoch_plan(
-    n: int, batch_size: int, seed: int
-) -> tuple[int, int, Callable[[int], list[int]]]:
+def epoch_plan(n: int, batch_size: int, seed: int) -> tuple[int, int, Callable[[int], list[int]]]:
     """(per-rank batch, steps per epoch, ``order(epoch)``) for ``n`` train rows and a
     *global* ``batch_size``: each of W ranks takes ``batch_size // W`` rows of its shard, so
     rank batches together are the one-process batch. Epoch e's order is the e-th

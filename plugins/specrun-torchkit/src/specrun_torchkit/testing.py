@@ -59,7 +59,9 @@ class FakeContext:
     def progress(self, total: int, description: str) -> Iterator[_Bar]:
         yield _Bar()
 
-    def log_metrics(self, values: dict[str, float], step: int | None = None, split: str = "train") -> None:
+    def log_metrics(
+        self, values: dict[str, float], step: int | None = None, split: str = "train"
+    ) -> None:
         self.metrics.append((self.step, dict(values)))
 
     def cpu_threads(self, requested: int | None = None) -> int:

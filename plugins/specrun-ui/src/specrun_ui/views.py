@@ -102,9 +102,7 @@ def _differing(params: dict[str, dict[str, str]], ids: Sequence[str]) -> list[st
     if len(ids) < 2:
         return []
     paths = sorted({p for by_path in params.values() for p in by_path})
-    return [
-        p for p in paths if len({params.get(r, {}).get(p, "<absent>") for r in ids}) > 1
-    ]
+    return [p for p in paths if len({params.get(r, {}).get(p, "<absent>") for r in ids}) > 1]
 
 
 def columns(store: Store) -> dict[str, list[str]]:

@@ -54,7 +54,9 @@ def grouping(run: Any) -> tuple[str | None, str]:
 
 
 def display_name(run: Any) -> str:
-    what = {"trial": f"-trial{run.index}", "fold": f"-fold{run.index}", "cv": "-cv"}.get(run.role, "")
+    what = {"trial": f"-trial{run.index}", "fold": f"-fold{run.index}", "cv": "-cv"}.get(
+        run.role, ""
+    )
     return f"{run.name}{what}-{run.run_id[:6]}"
 
 
@@ -77,13 +79,26 @@ class WandbMirror:
     # -- the hooks' side: cheap, never blocking ----------------------------------------
     def start(self, run: Any, settings: Any) -> None:
         group, job_type = grouping(run)
-        meta = {"run_id": run.run_id, "parent_id": run.parent_id, "sweep_id": run.sweep_id,
-                "role": run.role, "index": run.index, "store": run.store}
-        self._queue.put((run.run_id, "_begin", (dict(run.spec), meta, settings, group, job_type,
-                                                 display_name(run), run.name)))
+        meta = {
+            "run_id": run.run_id,
+            "parent_id": run.parent_id,
+            "sweep_id": run.sweep_id,
+            "role": run.role,
+            "index": run.index,
+            "store": run.store,
+        }
+        self._queue.put(
+            (
+                run.run_id,
+                "_begin",
+                (dict(run.spec), meta, settings, group, job_type, display_name(run), run.name),
+            )
+        )
 
     def metrics(self, run: Any, points: list[Any]) -> None:
-        self._queue.put((run.run_id, "_log", ([(p.split, p.name, p.step, p.value) for p in points],)))
+        self._queue.put(
+            (run.run_id, "_log", ([(p.split, p.name, p.step, p.value) for p in points],))
+        )
 
     def samples(self, run: Any, split: str, step: int | None, rows: list[dict[str, Any]]) -> None:
         self._queue.put((run.run_id, "_samples", (split, step, rows)))
@@ -134,8 +149,17 @@ class WandbMirror:
     def _mark(self, _run_id: str, done: threading.Event) -> None:
         done.set()
 
-    def _begin(self, run_id: str, spec: dict[str, Any], meta: dict[str, Any], settings: Any,
-               group: str | None, job_type: str, name: str, spec_name: str) -> None:
+    def _begin(
+        self,
+        run_id: str,
+        spec: dict[str, Any],
+        meta: dict[str, Any],
+        settings: Any,
+        group: str | None,
+        job_type: str,
+        name: str,
+        spec_name: str,
+    ) -> None:
         import wandb
 
         folder = Path(settings.dir) if settings.dir else Path(meta["store"]).resolve().parent
@@ -182,17 +206,25 @@ class WandbMirror:
             state.run.log(rows[step], step=step)
             state.last_step = step
 
-    def _samples(self, run_id: str, split: str, step: int | None, rows: list[dict[str, Any]]) -> None:
+    def _samples(
+        self, run_id: str, split: str, step: int | None, rows: list[dict[str, Any]]
+    ) -> None:
         state = self._runs.get(run_id)
         if state is None or not state.settings.samples:
             return
         table = state.samples.setdefault(split, [])
         for r in rows:
             extra = {k: v for k, v in r.items() if k not in ("input", "reference", "output", "idx")}
-            table.append([
-                step, r.get("idx", len(table)), _text(r.get("input")), _text(r.get("reference")),
-                _text(r.get("output")), json.dumps(extra, ensure_ascii=False, default=str) if extra else None,
-            ])
+            table.append(
+                [
+                    step,
+                    r.get("idx", len(table)),
+                    _text(r.get("input")),
+                    _text(r.get("reference")),
+                    _text(r.get("output")),
+                    json.dumps(extra, ensure_ascii=False, default=str) if extra else None,
+                ]
+            )
 
     def _artifact(self, run_id: str, artifact: Any) -> None:
         state = self._runs.get(run_id)
@@ -209,12 +241,22 @@ class WandbMirror:
             run = state.run
             if state.samples:
                 columns = ["step", "idx", "input", "reference", "output", "extra"]
-                run.log({f"samples/{split}": wandb.Table(columns=columns, data=rows)
-                         for split, rows in state.samples.items()}, step=max(state.last_step, 0))
+                run.log(
+                    {
+                        f"samples/{split}": wandb.Table(columns=columns, data=rows)
+                        for split, rows in state.samples.items()
+                    },
+                    step=max(state.last_step, 0),
+                )
             if state.artifacts:
-                art = wandb.Artifact(f"specrun-{run_id}", type="specrun-run",
-                                     metadata={a.name: {"sha256": a.sha256, "bytes": a.bytes, "kind": a.kind}
-                                               for a in state.artifacts})
+                art = wandb.Artifact(
+                    f"specrun-{run_id}",
+                    type="specrun-run",
+                    metadata={
+                        a.name: {"sha256": a.sha256, "bytes": a.bytes, "kind": a.kind}
+                        for a in state.artifacts
+                    },
+                )
                 for a in state.artifacts:
                     # The store's copy never changes: no second temporary copy of a model.
                     art.add_file(str(Path(a.abs_path).resolve()), name=a.name, policy="immutable")
@@ -223,8 +265,10 @@ class WandbMirror:
             if error:
                 run.summary["specrun/error"] = error[:5000]
             if state.earlier_steps:
-                _warn(f"run {run_id}: {state.earlier_steps} metric point(s) at a step below one "
-                      "already logged are only in specrun's store (W&B steps only increase)")
+                _warn(
+                    f"run {run_id}: {state.earlier_steps} metric point(s) at a step below one "
+                    "already logged are only in specrun's store (W&B steps only increase)"
+                )
         finally:
             state.run.finish(exit_code=EXIT_CODE.get(status, 1))
 
@@ -235,7 +279,11 @@ class WandbMirror:
         self._failures += 1
         if self._failures == 1:
             first = (str(exc).strip().splitlines() or [""])[0][:300]
-            what = f"stopped mirroring run {run_id} to W&B" if run_id else "cannot start W&B, not mirroring"
+            what = (
+                f"stopped mirroring run {run_id} to W&B"
+                if run_id
+                else "cannot start W&B, not mirroring"
+            )
             _warn(f"{what}: {type(exc).__name__}: {first}")
         if state is not None:
             try:
@@ -247,8 +295,10 @@ class WandbMirror:
         # Each W&B call may take SPECRUN_WANDB_TIMEOUT (a run's start does, offline or not
         # reachable); the queue as a whole gets twice that.
         if not self.flush(2 * timeout_s()):
-            _warn(f"W&B did not take every event within {2 * timeout_s():g}s "
-                  "(twice SPECRUN_WANDB_TIMEOUT); the store has them all")
+            _warn(
+                f"W&B did not take every event within {2 * timeout_s():g}s "
+                "(twice SPECRUN_WANDB_TIMEOUT); the store has them all"
+            )
         elif self._failures > 1:
             _warn(f"mirroring failed for {self._failures} runs in all (only the first was shown)")
 

@@ -183,14 +183,18 @@ class YoloDetector:
             best = train_dir / "weights" / "last.pt"
         # Copies without wall-clock times and temporary paths: a rerun stores the same bytes.
         stored = ctx.work_dir / "yolo_stored"
-        ctx.save_artifact(reproducible.checkpoint(best, stored / "best.pt", ctx.work_dir),
-                          "model/best.pt", kind="model")
+        ctx.save_artifact(
+            reproducible.checkpoint(best, stored / "best.pt", ctx.work_dir),
+            "model/best.pt",
+            kind="model",
+        )
         if (train_dir / "results.csv").is_file():
             out = reproducible.results_csv(train_dir / "results.csv", stored / "results.csv")
             ctx.save_artifact(out, "train/results.csv", kind="log")
         if (train_dir / "args.yaml").is_file():
-            out = reproducible.text_without_dir(train_dir / "args.yaml", stored / "args.yaml",
-                                                ctx.work_dir)
+            out = reproducible.text_without_dir(
+                train_dir / "args.yaml", stored / "args.yaml", ctx.work_dir
+            )
             ctx.save_artifact(out, "train/args.yaml", kind="log")
         if self.p.plots:
             for plot in sorted(train_dir.glob("*.png")) + sorted(train_dir.glob("*.jpg")):

@@ -34,8 +34,14 @@ def register_components(register):
         )
     )
     register(
-        Component("model", "yolo", YoloParams, "specrun_yolo.model:YoloDetector", seeds=("torch",),
-                  worker_env_prefixes=("YOLO_",))  # ultralytics' settings reach the worker
+        Component(
+            "model",
+            "yolo",
+            YoloParams,
+            "specrun_yolo.model:YoloDetector",
+            seeds=("torch",),
+            worker_env_prefixes=("YOLO_",),
+        )  # ultralytics' settings reach the worker
     )
 
 
