@@ -6,26 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from hftext_testkit import SPECS
+from hftext_testkit import CLASSIFIER_FAST, SPECS
 from specrun.store.query import Store
 from specrun.testing import newest_run, run_cli
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
-# specs/classify_bert.yaml, small; global batch 16 (8 rows per worker with 2), no dropout.
-SMALL = [
-    "data.rows=360",
-    "data.difficulty=0.2",
-    "data.imbalance=1.0",
-    "data.topics=4",
-    "model.config.hidden_dropout_prob=0.0",
-    "model.config.attention_probs_dropout_prob=0.0",
-    "model.max_length=32",
-    "trainer.lr=1e-3",
-    "trainer.batch_size=16",
-    "trainer.epochs=1",
-    "resources.cpus=1",
-]
+# The suite's small classifier for one epoch; global batch 16 (8 rows per worker with 2).
+SMALL = [o for o in CLASSIFIER_FAST if not o.startswith("trainer.epochs=")] + ["trainer.epochs=1"]
 # Measured: the 2-worker loss equals the 1-worker one to ~1e-6 at every logged step (the
 # shared loop shards one seeded order per epoch and all-reduces the gradients). 1e-4 leaves
 # room for float summation order; a wrong shard or batch size moves it by ~1e-2.
