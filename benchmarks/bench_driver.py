@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import Results, parser
-from specrun.execution import EventRecorder, RunInfo
 from specrun.plugins import get_manager
+from specrun.runner.driver import EventRecorder, RunInfo
 from specrun.spec import ResolvedSpec, spec_hash
 from specrun.store.connection import release_writes
 from specrun.store.query import Store

@@ -84,7 +84,7 @@ def _runs(store: Path, sweep_id: str) -> int:
 def parallel_efficiency(
     tmp: Path, trials: int, epochs: int, rows: int, smoke: bool = False
 ) -> dict:
-    from specrun.execution import run_spec
+    from specrun.runner.driver import run_spec
     from specrun.spec import load_spec
     from specrun.sweep.space import build_plan
 
@@ -199,7 +199,7 @@ def main() -> None:
     res.uses("ray")
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.setdefault("SPECRUN_QUIET", "1")
-    from specrun.execution import quiet_ray_env
+    from specrun.runner.driver import quiet_ray_env
 
     quiet_ray_env()
     import ray

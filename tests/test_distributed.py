@@ -8,8 +8,8 @@ import os
 
 import pytest
 from core_helpers import SPECS, run_cli, write_spec
-from specrun.distributed import AttemptFilter, check_worker_fit
 from specrun.errors import ResourceError
+from specrun.runner.distributed import AttemptFilter, check_worker_fit
 
 
 def test_kind_without_distributed_support_fails_validate_with_the_key(tmp_path):

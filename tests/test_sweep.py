@@ -30,7 +30,7 @@ sweep:
 
 @pytest.fixture(scope="module")
 def ray_local():
-    from specrun.execution import quiet_ray_env
+    from specrun.runner.driver import quiet_ray_env
 
     quiet_ray_env()
     import ray

@@ -49,7 +49,7 @@ def run(
 ) -> Any:
     """Run a spec (a path or a loaded spec): one run's ``RunResult``, or for a spec with a
     ``sweep:`` or ``cv:`` section the sweep's or cross-validation's result."""
-    from .execution import run_spec
+    from .runner.driver import run_spec
 
     if isinstance(spec, str) or hasattr(spec, "__fspath__"):
         spec = load_spec(str(spec), overrides)

@@ -152,7 +152,7 @@ def run(
             )
         )
         return
-    from .execution import run_spec
+    from .runner.driver import run_spec
 
     result = run_spec(
         resolved,

@@ -191,7 +191,7 @@ def test_files_outside_dvc_add_nothing_and_import_no_dvc(tmp_path):
         "name: plain\ndata: {kind: table, path: t.csv}\nmodel: {kind: bow_softmax, epochs: 1}\n"
     )
     code = (
-        "import sys, specrun; from specrun.execution import RunInfo; "
+        "import sys, specrun; from specrun.runner.driver import RunInfo; "
         "from specrun_dvc.plugin import collect_provenance; "
         f"s = specrun.load_spec({str(spec)!r}); "
         "print(collect_provenance(RunInfo('r', s.name, s.data, 'x')), 'dvc' in sys.modules)"

@@ -127,7 +127,7 @@ def test_ensemble_is_recorded_as_its_own_run(members, tmp_path):
 
 def test_a_parent_run_stands_for_its_children(members, tmp_path):
     """What a cv parent is: a run without logits whose folds are child runs."""
-    from specrun.execution import run_spec
+    from specrun.runner.driver import run_spec
 
     store, runs = members
     st = specrun.open_store(store)

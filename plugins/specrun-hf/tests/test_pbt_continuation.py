@@ -41,7 +41,7 @@ class PbtSink:
 
 
 def pipeline(hf, overrides: list[str], run_id: str, restored=None) -> PbtSink:
-    from specrun.worker import run_pipeline
+    from specrun.runner.worker import run_pipeline
 
     spec = specrun.load_spec(str(hf.SPECS / "nmt_marian.yaml"), hf.TINY_NMT + STEPS + overrides)
     sink = PbtSink()

@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..execution import EventRecorder, RunInfo, collect_provenance, new_run_id
 from ..hooks_api import MetricPoint
 from ..multi_display import STATUS_COLORS, LineDisplay
-from ..placement import record_run_position
+from ..runner.driver import EventRecorder, RunInfo, collect_provenance, new_run_id
+from ..runner.placement import record_run_position
 from ..store.connection import store_path
 from ..store.writer import StoreWriter
 
@@ -70,7 +70,7 @@ def run_cv(
 ) -> CVResult:
     """Run every fold of ``resolved`` (a spec with ``cv:``) and record them under a parent."""
     from ..errors import UserError
-    from ..execution import check_cluster_resources, check_local_resources, ray_session
+    from ..runner.driver import check_cluster_resources, check_local_resources, ray_session
 
     if not resolved.data.get("cv"):
         raise UserError(f"{resolved.path}: the spec has no cv: section")
@@ -159,7 +159,7 @@ def _finish(fold: _Fold, outcome: dict[str, Any], display: LineDisplay) -> None:
 
 
 def _run_local(spec: Any, folds: list[_Fold], display: LineDisplay) -> None:
-    from ..worker import outcome_of, run_pipeline
+    from ..runner.worker import outcome_of, run_pipeline
 
     for fold in folds:
         fold.started = time.monotonic()
@@ -186,8 +186,8 @@ def _run_actors(ray: Any, spec: Any, folds: list[_Fold], display: LineDisplay) -
     non-blocking, since a drain call on an actor still waiting for resources would wait too."""
     from ray.exceptions import RayActorError
 
-    from ..execution import actor_options
-    from ..worker import RunWorker
+    from ..runner.driver import actor_options
+    from ..runner.worker import RunWorker
 
     options = actor_options(spec.data)
     actors = {f.index: ray.remote(RunWorker).options(**options).remote() for f in folds}

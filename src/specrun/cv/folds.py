@@ -118,7 +118,7 @@ def execute_fold(
     spec: Any, fold: int, run_id: str, sink: Any, work_dir: Path, device: str, local: bool
 ) -> dict[str, float]:
     """Run fold ``fold`` of ``spec`` (called by ``worker.run_pipeline``)."""
-    from ..engine import execute
+    from ..runner.engine import execute
 
     comp, params = spec.components["data"]
     made: list[FoldedData] = []

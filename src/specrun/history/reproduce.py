@@ -68,7 +68,7 @@ def rerun(
 
     Returns the ``RunResult``; a deterministic spec on a CPU gives the same metrics.
     """
-    from ..execution import run_spec
+    from ..runner.driver import run_spec
 
     parent_id, spec = stored_spec(store, ref, overrides)
     return run_spec(

@@ -96,7 +96,7 @@ def _run_sweep(
     verbose: bool,
     resume: str | None,
 ) -> SweepResult:
-    from ..execution import check_cluster_resources, new_run_id, ray_session
+    from ..runner.driver import check_cluster_resources, new_run_id, ray_session
     from .space import build_plan
 
     plan = build_plan(resolved)

@@ -16,9 +16,9 @@ from typing import Any
 
 from ray.tune import Callback
 
-from ..execution import EventRecorder, RunInfo, collect_provenance
 from ..multi_display import STATUS_COLORS, LineDisplay
-from ..placement import record_run_position
+from ..runner.driver import EventRecorder, RunInfo, collect_provenance
+from ..runner.placement import record_run_position
 from ..store.writer import StoreWriter
 from .space import SweepPlan
 
@@ -212,7 +212,7 @@ class TrialRecorder(Callback):
         self.drain()
         run = self._current(trial)
         if run is None:  # died before it could say it started: still a run, failed
-            from ..execution import new_run_id
+            from ..runner.driver import new_run_id
             from .space import trial_of
 
             index, values = trial_of(trial.config)

@@ -129,9 +129,9 @@ def trial_main(
     import ray
     from ray import tune
 
-    from ..execution import new_run_id
-    from ..placement import node_info
-    from ..worker import run_pipeline
+    from ..runner.driver import new_run_id
+    from ..runner.placement import node_info
+    from ..runner.worker import run_pipeline
     from .space import trial_of, trial_spec
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -75,7 +75,7 @@ def build_tuner(
     trials of a resumed sweep, as evaluated points) and sample ``remaining`` more."""
     from ray.tune import FailureConfig, RunConfig, TuneConfig
 
-    from ..execution import actor_options
+    from ..runner.driver import actor_options
 
     env = (actor_options(plan.base)["runtime_env"] or {}).get("env_vars", {})  # as for a single run
     trainable = tune.with_parameters(

@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
+from ..errors import UserError
 
 
 def outcome_of(exc: BaseException) -> dict[str, Any]:
@@ -63,15 +63,15 @@ def run_pipeline(
     ``cv_fold``: run fold i of the spec's ``cv:`` section (train on the other folds).
     ``restored``: a checkpoint to continue from (``{"step": n, "state": {...}}``, PBT).
     ``group``: this rank of a multi-worker run; ``setup(ctx)`` then wires its checkpoints."""
-    from .context import RunContext
+    from ..context import RunContext
+    from ..spec import load_resolved
     from .engine import execute
-    from .spec import load_resolved
 
     work_dir = Path(tempfile.mkdtemp(prefix=f"specrun-{run_id}-"))
     try:
         spec = load_resolved(spec_data, path=spec_path)
         if cv_fold is not None:
-            from .cv.folds import execute_fold
+            from ..cv.folds import execute_fold
 
             final = execute_fold(spec, cv_fold, run_id, sink, work_dir, device, local)
             return {"status": "finished", "metrics": final}

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .context import Dataset, RunContext
-from .errors import DataError, UserError
-from .spec import ResolvedSpec
+from ..context import Dataset, RunContext
+from ..errors import DataError, UserError
+from ..spec import ResolvedSpec
 
 
 def build_components(spec: ResolvedSpec) -> dict[str, Any]:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .errors import ResourceError, UserError
+from ..errors import ResourceError, UserError
 
 STEP_FILE = "specrun_step.json"  # written into each restart checkpoint: the step it is of
 
@@ -81,7 +81,7 @@ def train_loop(config: dict[str, Any]) -> None:
     import ray
     import ray.train
 
-    from .context import Group
+    from ..context import Group
     from .placement import node_info
     from .worker import run_pipeline
 

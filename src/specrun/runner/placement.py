@@ -34,7 +34,7 @@ def node_info() -> dict[str, Any]:
 
 def record_node(store: Path, run_id: str, info: dict[str, Any]) -> None:
     """Driver side: store the node on the run's row (with the run's other pending writes)."""
-    from .store.writer import batch_for
+    from ..store.writer import batch_for
 
     batch_for(Path(store)).update(
         run_id,
@@ -50,6 +50,6 @@ def record_run_position(
     store: Path, run_id: str, trial_index: int | None = None, cv_fold: int | None = None
 ) -> None:
     """Driver side: which sweep trial or cross-validation fold a run is."""
-    from .store.writer import batch_for
+    from ..store.writer import batch_for
 
     batch_for(Path(store)).update(run_id, {"trial_index": trial_index, "cv_fold": cv_fold})

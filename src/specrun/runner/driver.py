@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ResourceError, UserError
-from .spec import ResolvedSpec
-from .store.connection import store_path
-from .store.writer import StoreWriter
+from ..errors import ResourceError, UserError
+from ..spec import ResolvedSpec
+from ..store.connection import store_path
+from ..store.writer import StoreWriter
 
 
 @dataclass
@@ -110,7 +110,7 @@ def ray_session(address: str | None, verbose: bool = False) -> Iterator[Any]:
             if failure is not None:
                 raise failure
         else:
-            from .environment import gpu_names
+            from ..environment import gpu_names
 
             # "local": a new embedded instance, never a cluster that `ray start` left in
             # /tmp/ray/ray_current_cluster (ray.init() with no address joins that one)
@@ -134,7 +134,7 @@ def _captured_stderr(replay: bool) -> Iterator[list[str]]:
     them out of the user's terminal and hand them to the caller (``replay``: print them too)."""
     import sys
 
-    from .fd_capture import stderr_to_tempfile
+    from ..fd_capture import stderr_to_tempfile
 
     text: list[str] = []
     try:
@@ -181,7 +181,7 @@ def check_cluster_resources(ray: Any, resources: dict[str, Any], where: str) -> 
 
 
 def check_local_resources(resources: dict[str, Any]) -> None:
-    from .environment import gpu_names
+    from ..environment import gpu_names
 
     gpus = float(resources.get("gpus", 0))
     have = len(gpu_names())
@@ -215,7 +215,7 @@ class EventRecorder:
             _, split, values, step = event
             self.writer.log_metrics(run_id, split, values, step)
             if self.metric_hooks:
-                from .hooks_api import MetricPoint
+                from ..hooks_api import MetricPoint
 
                 self.hooks.metrics_logged(
                     run=self.info,
@@ -233,7 +233,7 @@ class EventRecorder:
             info = self.writer.save_artifact(run_id, name, payload, akind)
             self.artifacts.append(info)
             if self.hooks is not None:
-                from .hooks_api import ArtifactInfo
+                from ..hooks_api import ArtifactInfo
 
                 self.hooks.artifact_saved(run=self.info, artifact=ArtifactInfo(**info))
         elif kind == "progress":
@@ -327,9 +327,9 @@ def _record(
     quiet: bool,
     verbose: bool,
 ) -> RunResult:
-    from . import environment
-    from .plugins import get_manager, plugin_versions
-    from .ui import RunDisplay
+    from .. import environment
+    from ..plugins import get_manager, plugin_versions
+    from ..ui import RunDisplay
 
     path = store_path(store)
     writer = StoreWriter(path)
@@ -376,7 +376,7 @@ def _record(
         except UserError as exc:  # a full disk: the outcome is still reported, and kept pending
             _say(f"could not record the outcome yet: {exc}")
         finally:
-            from .store.connection import release_writes
+            from ..store.connection import release_writes
 
             lost = release_writes()
             if lost and outcome["status"] == "finished":  # the run went well, its record did not
@@ -426,7 +426,7 @@ def actor_options(spec_data: dict[str, Any]) -> dict[str, Any]:
         options["memory"] = int(res["memory"])
     if res.get("custom"):
         options["resources"] = dict(res["custom"])
-    from .worker_env import worker_env  # what the spec's components declare
+    from ..worker_env import worker_env  # what the spec's components declare
 
     env = worker_env(spec_data)
     # A worker's str hashes (set and dict iteration order of strings) must not change from
