@@ -100,7 +100,12 @@ class LoopbackCluster:
             f"--dashboard-port={free_port()}",
             '--resources={"head": 1}',
         )
-        self._start("worker", f"--address={self.address}", '--resources={"worker": 1}')
+        self.start_worker()
+
+    def start_worker(self) -> None:
+        """Start the worker node, again if a test killed it (a new node, a new node id)."""
+        if "worker" not in self.groups:
+            self._start("worker", f"--address={self.address}", '--resources={"worker": 1}')
 
     def node_id(self, resource: str) -> str:
         """The Ray node id of the node that offers ``resource`` (asked in a subprocess, so
@@ -346,6 +351,7 @@ MARIAN_SMALL = [
 
 def test_two_worker_run_puts_one_worker_on_each_node(cluster, tmp_path):
     """resources.workers: 2 of 1 CPU on two 1-CPU nodes: Ray Train must use both."""
+    cluster.start_worker()  # the node-death test before this one kills it
     store = tmp_path / "s.duckdb"
     spec = Path(__file__).resolve().parents[1] / "specs" / "nmt_marian.yaml"
     overrides = [

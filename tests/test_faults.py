@@ -221,3 +221,18 @@ model: {{kind: counting, steps: 1000000, samples_per_step: 4, pid_file: {tmp_pat
     assert steps["s"] >= sent and steps["n"] == steps["s"], (steps, sent)
     samples = st.query("SELECT count(*) AS n FROM samples")["n"][0]
     assert samples >= 4 * sent
+
+
+def test_a_drain_reply_lost_to_ctrl_c_is_handed_out_again():
+    """The actor keeps what it handed the driver until the driver says it recorded it: a
+    reply lost on the way (Ctrl-C while ray.get waits) comes again, not never."""
+    from specrun.runner.worker import RunWorker
+
+    worker = RunWorker()
+    for step in range(5):
+        worker.events.put(("metrics", "train", {"loss": 1.0}, step))
+    first = worker.drain(0, max_events=3)
+    assert [e[3] for e in first] == [0, 1, 2]
+    assert worker.drain(0, max_events=3) == first  # the driver recorded none of them
+    assert [e[3] for e in worker.drain(3)] == [3, 4]
+    assert worker.drain(5) == []

@@ -444,25 +444,41 @@ def _run_in_actor(
     from .worker import RunWorker
 
     actor = ray.remote(RunWorker).options(**actor_options(spec.data)).remote()
+    recorded = 0  # events recorded so far: the actor keeps the rest until told
+
+    def record_next(timeout: float | None = None) -> int:
+        """Fetch and record what the actor holds past ``recorded``; return how many. A
+        Ctrl-C while the reply is on its way leaves ``recorded`` as it was, so the same
+        events come again with the next call instead of being lost."""
+        nonlocal recorded
+        events = ray.get(actor.drain.remote(recorded), timeout=timeout)
+        try:
+            _record_all(recorder, events)
+        finally:  # _record_all records every event, even when Ctrl-C comes in the middle
+            recorded += len(events)
+        return len(events)
+
     try:
         ref = actor.run.remote(spec.data, run_id, spec.path)
         try:
             while True:
                 ready, _ = ray.wait([ref], timeout=0.2)
-                _record_all(recorder, ray.get(actor.drain.remote()))
+                record_next()
                 if ready:
                     outcome = ray.get(ref)
-                    _record_all(recorder, ray.get(actor.drain.remote()))
+                    while record_next():
+                        pass
                     return outcome
         except KeyboardInterrupt:
             # What the worker sent before the interrupt is written, not lost with the actor.
             deadline = time.monotonic() + 30
             try:
                 while time.monotonic() < deadline:
-                    events = ray.get(actor.drain.remote(), timeout=10)
-                    if not events:
-                        break
-                    _record_all(recorder, events)
+                    try:
+                        if not record_next(timeout=10):
+                            break
+                    except KeyboardInterrupt:  # a second Ctrl-C: keep writing what was sent
+                        continue
             except Exception:  # noqa: BLE001 - the worker may be gone too
                 pass
             raise

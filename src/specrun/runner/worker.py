@@ -12,6 +12,7 @@ import os
 import queue
 import shutil
 import tempfile
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,9 @@ class RunWorker:
 
     def __init__(self) -> None:
         self.events: queue.Queue[Any] = queue.Queue()
+        self._handed: list[Any] = []  # handed to the driver, not yet said to be recorded
+        self._handed_start = 0  # the run's number of the first of them
+        self._drain_lock = threading.Lock()
 
     def run(
         self, spec_data: dict[str, Any], run_id: str, spec_path: str, cv_fold: int | None = None
@@ -118,14 +122,27 @@ class RunWorker:
             cv_fold=cv_fold,
         )
 
-    def drain(self, max_events: int = 10_000) -> list[Any]:
-        out: list[Any] = []
-        try:
-            while len(out) < max_events:
-                out.append(self.events.get_nowait())
-        except queue.Empty:
-            pass
-        return out
+    def drain(self, recorded: int | None = None, max_events: int = 10_000) -> list[Any]:
+        """The events the driver has not recorded yet, oldest first.
+
+        ``recorded``: how many events of this run the driver has recorded so far. Events
+        handed out are kept until a later call says they were recorded, so a reply lost on
+        the way (Ctrl-C while the driver waits for it) is handed out again, not dropped.
+        None: hand out and forget (the cv driver's use)."""
+        with self._drain_lock:
+            if recorded is not None:
+                del self._handed[: recorded - self._handed_start]
+                self._handed_start = recorded
+            try:
+                while len(self._handed) < max_events:
+                    self._handed.append(self.events.get_nowait())
+            except queue.Empty:
+                pass
+            out = list(self._handed)
+            if recorded is None:
+                self._handed_start += len(out)
+                self._handed = []
+            return out
 
     def node(self) -> str:
         import socket
