@@ -67,6 +67,12 @@ def test_poly_encoder_learns_and_the_store_holds_the_run(poly_run, store):
         and all(samples["reference"].to_list())
         and all(samples["output"].to_list())
     )
+    extra = [json.loads(e) for e in samples["extra"].to_list()]
+    n = extra[0]["candidates"]
+    assert n > 1 and all(1 <= e["rank_of_true"] <= e["candidates"] == n for e in extra)
+    # a sample whose output is its reference ranked the true response first, and back
+    for row, e in zip(samples.iter_rows(named=True), extra, strict=True):
+        assert (e["rank_of_true"] == 1) == (row["output"] == row["reference"]), (row, e)
     params = st.params(poly_run.run_id)
     assert "model.codes" in params["path"].to_list()
 

@@ -226,3 +226,42 @@ def test_sentence_outputs_get_bleu_chrf_and_rouge_per_example(tmp_path):
         assert worse["nmtb00000002"]["rougeL"] == 0.5  # "dog park": P 2/2, R 2/6
         assert worse["nmta00000001"]["rougeL"] == 0.833  # 5 of 6 words each way
     assert got["rows"][-1]["input"] == "source 2" and got["rows"][-1]["delta"] > 0
+
+
+def test_retrieval_samples_score_the_rank_of_the_true_response(tmp_path):
+    """A retrieval run's samples carry where the true response ranked (the trainer's
+    ``rank_of_true``): the page scores it, and a larger rank in the last run is worse."""
+    from specrun.store.connection import release_writes
+    from specrun.store.writer import StoreWriter
+
+    path = tmp_path / "s.duckdb"
+    spec = specrun.load_spec(str(QUICKSTART), ["data.rows=200"])
+    writer = StoreWriter(path)
+    refs = ["좋은 아침이에요", "내일 봐요", "고마워요"]
+    ranks = {"reta00000001": [1, 2, 1], "retb00000002": [1, 7, 1]}
+    for run_id, rank in ranks.items():
+        writer.create_run(run_id, spec, mode="local")
+        rows = [
+            {
+                "input": f"context {i}",
+                "reference": r,
+                "output": r if k == 1 else "다른 답",
+                "rank_of_true": k,
+                "candidates": 10,
+            }
+            for i, (r, k) in enumerate(zip(refs, rank, strict=True))
+        ]
+        writer.log_samples(run_id, "eval", 1, rows)
+        writer.finish_run(run_id, "finished")
+    writer.flush()
+    release_writes()
+    client = TestClient(build_app(str(path)))
+    got = client.get(
+        "/api/samples", params={"runs": ",".join(ranks), "sort": "delta", "score": "rank"}
+    ).json()
+    assert "rank" in got["scores"] and got["primary"] == "rank"
+    first = got["rows"][0]
+    assert first["input"] == "context 1" and first["delta"] == -5  # rank 2 -> 7: worse
+    assert first["scores"]["reta00000001"]["rank"] == 2
+    assert first["scores"]["retb00000002"]["rank"] == 7
+    assert got["mean"]["retb00000002"] == pytest.approx(3.0)

@@ -13,8 +13,9 @@ from ..store.query import Store
 
 
 def latest_samples(store: Store, run_ids: Sequence[str], split: str | None = None) -> Any:
-    """run_id, split, step, idx, input, reference, output: each run's newest step per split."""
-    sql = """SELECT run_id, split, step, idx, input, reference, output FROM samples
+    """run_id, split, step, idx, input, reference, output, extra (JSON text of the sample's
+    other fields): each run's newest step per split."""
+    sql = """SELECT run_id, split, step, idx, input, reference, output, extra FROM samples
              WHERE list_contains(?, run_id)
                AND step IS NOT DISTINCT FROM (
                    SELECT max(step) FROM samples s

@@ -225,12 +225,16 @@ class RetrievalTrainer:
             )
         if self.params.samples and self.finished:
             k = min(self.params.samples, len(sets.contexts))
+            scores = np.asarray(preds.scores)  # (contexts, N): the true response in column 0
             ctx.log_samples(
                 (
                     {
                         "input": sets.contexts[i],
                         "reference": sets.references[i],
                         "output": preds.outputs[i],
+                        # 1 = the true response ranked first among its N candidates
+                        "rank_of_true": int(1 + (scores[i, 1:] > scores[i, 0]).sum()),
+                        "candidates": int(scores.shape[1]),
                     }
                     for i in range(k)
                 ),

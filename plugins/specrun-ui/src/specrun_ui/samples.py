@@ -1,10 +1,12 @@
 """The same examples across runs, aligned on the input as `specrun samples` aligns them,
 with a score per example and run: exact match always (a classifier's correct label),
 sentence BLEU and chrF when sacrebleu is installed and the references are sentences, and
-ROUGE-L F1 (0-1, as the rouge metric reports it) when rouge-score is installed."""
+ROUGE-L F1 (0-1, as the rouge metric reports it) when rouge-score is installed, and the
+rank of the true response among its candidates where a retrieval run logged it."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -48,6 +50,17 @@ def _rouge_scorer() -> dict[str, Any]:
     return {"rougeL": lambda out, ref: scorer.score(ref, out)["rougeL"].fmeasure}
 
 
+def _rank_of_true(extra: Any) -> float | None:
+    """The retrieval trainer's ``rank_of_true`` (1 = first of its candidates), if any."""
+    if not extra:
+        return None
+    try:
+        value = json.loads(extra).get("rank_of_true") if isinstance(extra, str) else None
+    except (ValueError, AttributeError):
+        return None
+    return float(value) if isinstance(value, int | float) else None
+
+
 def samples_page(
     store: Store,
     refs: Sequence[str],
@@ -62,6 +75,7 @@ def samples_page(
     ids = run_ids(store, refs)
     frame = latest_samples(store, ids, split)
     by_input: dict[tuple[str, str], dict[str, Any]] = {}
+    ranks: dict[tuple[str, str], dict[str, float]] = {}
     for r in frame.iter_rows(named=True):
         key = (r["split"], r["input"] or "")
         row = by_input.setdefault(
@@ -78,6 +92,9 @@ def samples_page(
         if row["reference"] is None:
             row["reference"] = r["reference"]
         row["outputs"].setdefault(r["run_id"], r["output"])
+        rank = _rank_of_true(r.get("extra"))
+        if rank is not None:  # a retrieval run: where the true response ranked
+            ranks.setdefault(key, {}).setdefault(r["run_id"], rank)
     sentences = any(" " in (r["reference"] or "").strip() for r in by_input.values())
     # a label (a classifier's sample) is correct or not; a sentence also matches exactly or not
     same = "exact" if sentences else "correct"
@@ -91,12 +108,20 @@ def samples_page(
             if ref is None or out is None:
                 continue
             row["scores"][run_id] = {k: round(f(out, ref), 3) for k, f in scorers.items()}
-    primary = score if score in scorers else ("chrf" if "chrf" in scorers else same)
+    names = list(scorers)
+    if ranks:
+        names.append("rank")
+        for key, by_run in ranks.items():
+            for run_id, rank in by_run.items():
+                by_input[key]["scores"].setdefault(run_id, {})["rank"] = rank
+    primary = score if score in names else ("chrf" if "chrf" in names else same)
+    # delta < 0: the last run did worse than the first (for a rank, a larger number)
+    sign = -1 if primary == "rank" else 1
     rows = list(by_input.values())
     for row in rows:
         first = row["scores"].get(ids[0], {}).get(primary)
         last = row["scores"].get(ids[-1], {}).get(primary)
-        row["delta"] = None if first is None or last is None else round(last - first, 3)
+        row["delta"] = None if first is None or last is None else round(sign * (last - first), 3)
     if sort == "delta":
         rows.sort(key=lambda r: (r["delta"] is None, r["delta"] if r["delta"] is not None else 0))
     means = {}
@@ -105,7 +130,7 @@ def samples_page(
         means[run_id] = round(sum(got) / len(got), 3) if got else None
     return {
         "runs": ids,
-        "scores": list(scorers),
+        "scores": names,
         "primary": primary,
         "total": len(rows),
         "mean": means,
