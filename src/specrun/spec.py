@@ -325,73 +325,40 @@ def _load_with_extends(path: Path, loc: _Located, chain: tuple[Path, ...]) -> di
     return out
 
 
+def _override_error(path: str, message: str) -> SpecError:
+    """An error in a ``-o PATH=VALUE`` override: it has no file or line, only its path."""
+    return SpecError([SpecIssue("<command line>", None, None, path, message)])
+
+
 def apply_override(data: dict[str, Any], text: str, loc: _Located) -> None:
     where = f"-o {text if len(text) <= 80 else text[:77] + '...'}"
     if "=" not in text:
-        raise SpecError(
-            [
-                SpecIssue(
-                    "<command line>",
-                    None,
-                    None,
-                    text,
-                    f"override {where!r}: expected dotted.path=value",
-                )
-            ]
-        )
+        raise _override_error(text, f"override {where!r}: expected dotted.path=value")
     raw_path, _, raw_value = text.partition("=")
     try:
         path = parse_dotted(raw_path.strip())
     except ValueError as exc:
-        raise SpecError(
-            [SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: {exc}")]
-        ) from None
+        raise _override_error(raw_path, f"override {where!r}: {exc}") from None
     if len(raw_value) > MAX_SPEC_BYTES:
-        raise SpecError(
-            [
-                SpecIssue(
-                    "<command line>",
-                    None,
-                    None,
-                    raw_path,
-                    f"override {where!r}: the value is larger than 1 MiB",
-                )
-            ]
-        )
+        raise _override_error(raw_path, f"override {where!r}: the value is larger than 1 MiB")
     try:
         value = load_yaml_text(raw_value, "<command line>")[0] if raw_value.strip() else ""
     except SpecError as exc:
         reason = exc.issues[0].message.replace("malformed YAML", "the value is not valid YAML", 1)
-        raise SpecError(
-            [SpecIssue("<command line>", None, None, raw_path, f"override {where!r}: {reason}")]
-        ) from None
+        raise _override_error(raw_path, f"override {where!r}: {reason}") from None
     if path[0] not in TOP_LEVEL and path[0] not in plugin_sections():
         known = (*TOP_LEVEL, *plugin_sections())
-        raise SpecError(
-            [
-                SpecIssue(
-                    "<command line>",
-                    None,
-                    None,
-                    dotted(path),
-                    f"override {where!r}: unknown section {path[0]!r}{did_you_mean(str(path[0]), known)}",
-                )
-            ]
+        raise _override_error(
+            dotted(path),
+            f"override {where!r}: unknown section {path[0]!r}{did_you_mean(str(path[0]), known)}",
         )
     node: Any = data
     for i, part in enumerate(path[:-1]):
         if isinstance(node, list):
             if not isinstance(part, int) or part >= len(node):
-                raise SpecError(
-                    [
-                        SpecIssue(
-                            "<command line>",
-                            None,
-                            None,
-                            dotted(path[: i + 1]),
-                            f"override {where!r}: no list item {part} (the list has {len(node)})",
-                        )
-                    ]
+                raise _override_error(
+                    dotted(path[: i + 1]),
+                    f"override {where!r}: no list item {part} (the list has {len(node)})",
                 )
             node = node[part]
         elif isinstance(node, dict):
@@ -399,43 +366,16 @@ def apply_override(data: dict[str, Any], text: str, loc: _Located) -> None:
                 node[part] = {}
             node = node[part]
         else:
-            raise SpecError(
-                [
-                    SpecIssue(
-                        "<command line>",
-                        None,
-                        None,
-                        dotted(path[: i + 1]),
-                        f"override {where!r}: {dotted(path[: i + 1])} is a {type(node).__name__}, not a section",
-                    )
-                ]
+            raise _override_error(
+                dotted(path[: i + 1]),
+                f"override {where!r}: {dotted(path[: i + 1])} is a {type(node).__name__}, not a section",
             )
     last = path[-1]
     if isinstance(node, list):
         if not isinstance(last, int) or last >= len(node):
-            raise SpecError(
-                [
-                    SpecIssue(
-                        "<command line>",
-                        None,
-                        None,
-                        dotted(path),
-                        f"override {where!r}: no list item {last}",
-                    )
-                ]
-            )
+            raise _override_error(dotted(path), f"override {where!r}: no list item {last}")
     elif not isinstance(node, dict):
-        raise SpecError(
-            [
-                SpecIssue(
-                    "<command line>",
-                    None,
-                    None,
-                    dotted(path),
-                    f"override {where!r}: parent is not a mapping",
-                )
-            ]
-        )
+        raise _override_error(dotted(path), f"override {where!r}: parent is not a mapping")
     node[last] = value
     loc.positions[path] = ("<command line>", 0, 0)
     # Drop positions below the overridden path: they describe the old value.
